@@ -1,0 +1,166 @@
+"""Command line: python -m rag (index | search | status | eval | serve).
+
+A thin door over `NewsQA`; no retrieval logic lives here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+DEFAULT_DATA = Path("../shared/data")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # an IndexProblem and friends: a message, not a traceback
+        from .store import IndexProblem
+
+        if isinstance(exc, IndexProblem):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _open(args: argparse.Namespace):  # -> NewsQA (import deferred: `--help` stays instant)
+    from . import NewsQA
+
+    return NewsQA(args.index)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from . import NewsQA
+
+    qa = NewsQA(args.index) if not args.fresh else _fresh(args.index)
+    report = qa.rebuild(args.path, show_progress=not args.quiet)
+    for path, reason in report.failed:
+        print(f"failed: {path}: {reason}", file=sys.stderr)
+    print(f"{report.summary()}  ->  {qa.status()['articles']} articles, {qa.status()['chunks']} chunks "
+          f"in {args.index}")
+    return 0
+
+
+def _fresh(index: str):
+    import shutil
+
+    from . import NewsQA
+
+    shutil.rmtree(index, ignore_errors=True)
+    return NewsQA(index)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    qa = _open(args)
+    filters = {k: v for k, v in {"source": args.source, "date_from": args.date_from,
+                                 "date_to": args.date_to}.items() if v}
+    hits = qa.search(args.query, k=args.k, filters=filters, mode=args.mode)
+    if args.json:
+        print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("no results")
+    for n, h in enumerate(hits, 1):
+        where = ", ".join(x for x in (h.source, h.date) if x)
+        print(f"[{n}] {h.title or h.article_id}" + (f"  ({where})" if where else "") + f"  score {h.score:.3f}")
+        print(f"    {h.text}")
+        if h.url:
+            print(f"    {h.url}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    print(json.dumps(_open(args).status(), indent=1, ensure_ascii=False))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from . import NewsQA
+    from .evaluation import news_as_articles, passages_as_articles, read_jsonl, retrieval_metrics
+
+    questions = list(read_jsonl(args.questions, args.limit))
+    index = args.index if args.index != _default_index() else tempfile.mkdtemp(prefix="rag-eval-")
+    qa = NewsQA(index)
+    articles = passages_as_articles(args.passages)
+    if args.distractors:
+        articles += news_as_articles(args.distractors, args.distractor_limit)
+    report = qa.add(articles, show_progress=True)
+    print(f"indexed: {report.summary()}", file=sys.stderr)
+    modes = ["bm25", "dense", "hybrid"] if args.mode == "all" else [args.mode]
+    results = {}
+    for mode in modes:
+        results[mode] = retrieval_metrics(questions, lambda q, k, m=mode: qa.search(q, k=k, mode=m))
+    if args.json:
+        print(json.dumps(results, indent=1))
+    else:
+        print(f"{len(questions)} questions, {qa.status()['articles']} passages/articles in the index")
+        for mode, r in results.items():
+            print(f"{mode:>7}: R@1 {r['R@1']:.3f}  R@5 {r['R@5']:.3f}  R@20 {r['R@20']:.3f}  MRR {r['MRR']:.3f}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import runpy
+
+    sys.argv = ["app.py", "--index", args.index, "--host", args.host, "--port", str(args.port)]
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    return 0
+
+
+def _default_index() -> str:
+    return os.environ.get("RAG_INDEX_DIR", "index")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rag", description="News-article QA: index and search.")
+    p.add_argument("--index", default=_default_index(), help="index folder (env RAG_INDEX_DIR; default ./index)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("index", help="sync the index with a folder of articles (only changes are embedded)")
+    s.add_argument("path", help="folder (or file) of .txt/.md/.html/.json/.jsonl articles")
+    s.add_argument("--fresh", action="store_true", help="delete the index first (e.g. after changing embedder)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_index)
+
+    s = sub.add_parser("search", help="hybrid search in English or Indonesian")
+    s.add_argument("query")
+    s.add_argument("-k", type=int, default=5)
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--source", help="only this outlet, e.g. kompas.tv")
+    s.add_argument("--date-from", help="yyyy-mm-dd")
+    s.add_argument("--date-to", help="yyyy-mm-dd")
+    s.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("status", help="articles, chunks, last rebuild, embedder")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("eval", help="metrics on a QA set (../shared/data formats)")
+    s.add_argument("what", choices=["retrieval"])
+    s.add_argument("--questions", default=str(DEFAULT_DATA / "qa_facqa_valid.jsonl"))
+    s.add_argument("--passages", default=str(DEFAULT_DATA / "passages_facqa.jsonl"))
+    s.add_argument("--distractors", help="a news corpus .jsonl(.gz) added to the index as distractors")
+    s.add_argument("--distractor-limit", type=int)
+    s.add_argument("--limit", type=int, help="only the first N questions")
+    s.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="all")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("serve", help="start the web chat (same as python app.py)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=7860)
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""`NewsQA`: the one facade the web chat, the CLI and other programs use.
+
+Opening is cheap and lazy: the embedder, Chroma and BM25 load on first use, so `NewsQA("index")` costs
+milliseconds and a UI can start before the model is warm.
+"""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from .articles import article_from_record, load_articles
+from .bm25 import Tokenizer
+from .config import Config
+from .embeddings import embedder_id, make_embedder, spec_embedder_id
+from .indexing import Indexer, Progress
+from .records import Article, Hit, IndexReport
+from .retrieval import HybridRetriever
+from .store import IndexStore
+
+ArticleInput = Article | Mapping[str, Any] | str | Path
+
+
+class NewsQA:
+    """Index, search (and later answer over) a folder of news articles.
+
+    >>> qa = NewsQA("index")
+    >>> qa.rebuild("corpus/").summary()
+    >>> qa.search("Krivoruchko", k=5, filters={"source": "kompas.tv"})
+    """
+
+    def __init__(self, index_dir: str | Path = "index", config: Config | None = None,
+                 embedder: BaseEmbedding | None = None, **overrides: Any) -> None:
+        self.config = (config or Config.from_env()).with_(index_dir=Path(index_dir), **overrides)
+        self._embedder = embedder
+        self._embedder_name = embedder_id(embedder) if embedder is not None else spec_embedder_id(
+            self.config.embedder)
+        self.store = IndexStore(self.config.index_dir, self.config)
+        self.store.check_embedder(self._embedder_name)
+        self.tokenizer = Tokenizer()
+        self._retriever: HybridRetriever | None = None
+
+    # ---- components (lazy) -----------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> BaseEmbedding:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.config.embedder, self.config.embed_threads, self.config.batch_size)
+        return self._embedder
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        if self._retriever is None:
+            self._retriever = HybridRetriever(self.store, self.embedder, self.tokenizer, self.config)
+        return self._retriever
+
+    # ---- indexing --------------------------------------------------------------------------------------------
+    def rebuild(self, folder: str | Path, progress: Progress | None = None,
+                show_progress: bool = False) -> IndexReport:
+        """Sync the index with a folder: add new, re-embed changed, delete removed, keep unchanged.
+
+        An article whose file failed to load this time is *kept* in its last good version (reported, not lost).
+        """
+        folder = Path(folder)
+        if not folder.exists():
+            raise FileNotFoundError(f"corpus folder not found: {folder}")
+        loaded = load_articles([folder])
+        report = IndexReport(failed=list(loaded.failed))
+        failed_paths = {_path_of_failure(p) for p, _ in loaded.failed}
+        keep = [aid for aid, entry in self.store.manifest.articles.items() if entry.path in failed_paths]
+        with self._lock():
+            self._indexer().sync(loaded.articles, remove_missing=True, report=report, progress=progress,
+                                 show_progress=show_progress, keep=keep)
+        return report
+
+    def add(self, items: Iterable[ArticleInput], progress: Progress | None = None,
+            show_progress: bool = False) -> IndexReport:
+        """Add or update articles given as dicts, `Article`s or file/folder paths; nothing is removed."""
+        articles: list[Article] = []
+        failed: list[tuple[str, str]] = []
+        paths: list[Path] = []
+        for n, item in enumerate(items):
+            if isinstance(item, Article):
+                articles.append(item)
+            elif isinstance(item, (str, Path)):
+                paths.append(Path(item))
+            elif isinstance(item, Mapping):
+                try:
+                    articles.append(article_from_record(dict(item), origin=f"<item {n}>"))
+                except ValueError as exc:
+                    failed.append((f"<item {n}>", str(exc)))
+            else:
+                failed.append((f"<item {n}>", f"unsupported item type {type(item).__name__}"))
+        if paths:
+            loaded = load_articles(paths)
+            articles.extend(loaded.articles)
+            failed.extend(loaded.failed)
+        report = IndexReport(failed=failed)
+        with self._lock():
+            self._indexer().sync(articles, remove_missing=False, report=report, progress=progress,
+                                 show_progress=show_progress)
+        return report
+
+    def reset(self) -> None:
+        """Delete the whole index (used by `index --fresh` and when switching embedders)."""
+        with self._lock():
+            for child in self.config.index_dir.iterdir():
+                if child.name != ".lock":
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            self.store = IndexStore(self.config.index_dir, self.config)
+            self._retriever = None
+
+    # ---- search ----------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 5, filters: Mapping[str, Any] | None = None,
+               mode: str = "hybrid") -> list[Hit]:
+        """Hybrid (dense + BM25) search in English or Indonesian; filters: source, date_from, date_to."""
+        return self.retriever.search(query, k=k, filters=filters, mode=mode)
+
+    def status(self) -> dict[str, Any]:
+        m = self.store.manifest
+        return {
+            "index_dir": str(self.config.index_dir),
+            "articles": len(m.articles),
+            "chunks": sum(e.chunks for e in m.articles.values()),
+            "sources": sorted({e.source for e in m.articles.values() if e.source}),
+            "last_rebuild": m.updated_at,
+            "embedder": m.embedder or self._embedder_name,
+        }
+
+    # ---- helpers ---------------------------------------------------------------------------------------------
+    def _indexer(self) -> Indexer:
+        return Indexer(self.store, self.embedder, self.tokenizer, self.config)
+
+    def _lock(self) -> FileLock:
+        return FileLock(str(self.config.index_dir / ".lock"))
+
+
+def _path_of_failure(where: str) -> str:
+    """'a/b.jsonl:line 3' -> 'a/b.jsonl' (failures inside a file name the file)."""
+    head, sep, tail = where.rpartition(":line ")
+    return head if sep and tail.strip().isdigit() else where.split(": record ")[0]

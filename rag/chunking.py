@@ -1,0 +1,126 @@
+"""Articles -> sentence-aligned chunks with character offsets into the article text.
+
+Why sentence-aligned: a citation quotes and highlights whole sentences, so a chunk boundary must never cut one.
+Why offsets: `chunk.text == article.text[chunk.start:chunk.end]`, so the UI can highlight the exact span.
+Why an `embed_text` apart from `text`: the embedder and BM25 also see the article's title and date, and every
+date the chunk mentions written out in both languages ("Kamis (18/7/2024)" -> "Kamis 18 Juli 2024 Thursday
+18 July 2024"), so "who did Kim meet on 18 July?" can match a sentence that only says "Kamis (18/7/2024)".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from .dates import MONTH_NAMES_ID, date_words, find_dates
+from .records import Article, Chunk
+
+# Bump when chunk boundaries or embed_text change: every article is then re-embedded on the next rebuild.
+CHUNKING_VERSION = "1"
+
+# Indonesian abbreviations that end with a period but do not end a sentence (Punkt learns these from data;
+# we have no Indonesian model, so we hand it the common ones).
+_ABBREVIATIONS = {
+    "dr", "drs", "dra", "ir", "prof", "h", "hj", "kh", "st", "sh", "se", "mm", "mt", "mh", "msi", "spd",
+    "no", "nomor", "hlm", "dll", "dsb", "dst", "tsb", "yth", "jl", "jln", "kec", "kab", "kel", "rp", "sdr",
+    "bpk", "ibu", "tn", "ny", "pt", "cv", "tbk", "u.s", "mr", "mrs", "ms", "jr", "sr", "vs", "etc", "e.g", "i.e",
+    "a.n", "u.p", "s.d", "kol", "brigjen", "mayjen", "letjen", "jend", "kapt", "lettu", "serma", "kompol",
+    "akbp", "kombes", "irjen", "komjen", "aipda", "bripka", "briptu", "ipda", "iptu", "akp",
+}
+
+
+def _make_sentence_tokenizer() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(_ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+_TOKENIZER = _make_sentence_tokenizer()  # immutable after construction; safe to share
+_PARAGRAPH = re.compile(r"[^\n]+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence; a line break always ends a sentence (news paragraphs are lines)."""
+    spans: list[tuple[int, int]] = []
+    for para in _PARAGRAPH.finditer(text):
+        base = para.start()
+        for s, e in _TOKENIZER.span_tokenize(para.group()):
+            piece = text[base + s : base + e]
+            lead = len(piece) - len(piece.lstrip())
+            trail = len(piece) - len(piece.rstrip())
+            if base + s + lead < base + e - trail:
+                spans.append((base + s + lead, base + e - trail))
+    return spans
+
+
+def article_fingerprint(article: Article) -> str:
+    """Content hash of everything that shapes an article's chunks; unchanged hash => nothing to re-embed."""
+    payload = json.dumps(
+        [CHUNKING_VERSION, article.title, article.text, article.date, article.source, article.url, article.author],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def chunk_article(article: Article, max_chars: int = 700, overlap_sentences: int = 0) -> list[Chunk]:
+    """Greedy packing of whole sentences up to `max_chars` (a longer sentence becomes its own chunk)."""
+    version = article_fingerprint(article)
+    reference = _reference_date(article.date)
+    mentions = find_dates(article.text, reference)
+    chunks: list[Chunk] = []
+    for index, (start, end) in enumerate(_pack(sentence_spans(article.text), max_chars, overlap_sentences)):
+        dates = sorted({m.iso for m in mentions if m.start >= start and m.end <= end})
+        chunks.append(
+            Chunk(
+                id=f"{article.id}::{version}::{index}",
+                article_id=article.id,
+                index=index,
+                text=article.text[start:end],
+                start=start,
+                end=end,
+                embed_text=build_embed_text(article, article.text[start:end], dates),
+                dates=dates,
+            )
+        )
+    return chunks
+
+
+def build_embed_text(article: Article, text: str, dates: list[str]) -> str:
+    """Title and publication date as a short header, then the passage, then its dates in both languages."""
+    header = article.title.strip()
+    if article.date:
+        header = f"{header} ({_short_date(article.date)})" if header else _short_date(article.date)
+    parts = [header, text] if header else [text]
+    if dates:
+        parts.append(" ".join(date_words(d) for d in dates))
+    return "\n".join(parts)
+
+
+def _pack(spans: list[tuple[int, int]], max_chars: int, overlap: int) -> Iterator[tuple[int, int]]:
+    i = 0
+    while i < len(spans):
+        j = i + 1
+        while j < len(spans) and spans[j][1] - spans[i][0] <= max_chars:
+            j += 1
+        yield spans[i][0], spans[j - 1][1]
+        i = j if j >= len(spans) else max(i + 1, j - overlap)
+
+
+def _reference_date(iso: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
+def _short_date(iso: str) -> str:
+    """'2024-07-19' -> '19 Juli 2024' (the language of the corpus; full bilingual words go with mentions)."""
+    d = _reference_date(iso)
+    if d is None:
+        return iso
+    return f"{d.day} {MONTH_NAMES_ID[d.month - 1]} {d.year}"
+

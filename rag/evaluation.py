@@ -1,0 +1,68 @@
+"""Retrieval metrics on the shared QA sets (FacQA, IDK-MRC formats; see ../shared/data/README.md).
+
+The passages of a QA set are indexed as title-less articles whose id is the passage id, so a hit is correct
+when its article id is the question's gold `passage_id`.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .records import Article, Hit
+
+
+def read_jsonl(path: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """Rows of a .jsonl or .jsonl.gz file."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:  # type: ignore[operator]
+        for n, line in enumerate(f):
+            if limit is not None and n >= limit:
+                return
+            if line.strip():
+                yield json.loads(line)
+
+
+def passages_as_articles(path: str | Path) -> list[Article]:
+    """QA passages {id, text} -> Articles (no title, date or source: FacQA passages have none)."""
+    return [Article(id=row["id"], title=row.get("title") or "", text=row["text"], source=row.get("source"))
+            for row in read_jsonl(path)]
+
+
+def news_as_articles(path: str | Path, limit: int | None = None) -> list[Article]:
+    """CLICK-ID-style article rows {id, title, date, source, url, text, ...} -> Articles."""
+    keep = {"id", "title", "date", "source", "url", "text"}
+    return [Article(id=r["id"], title=r["title"] or "", text=r["text"], date=r.get("date"), source=r.get("source"),
+                    url=r.get("url"), metadata={k: v for k, v in r.items() if k not in keep})
+            for r in read_jsonl(path, limit) if (r.get("text") or "").strip()]
+
+
+def retrieval_metrics(questions: Sequence[dict[str, Any]], search: Callable[[str, int], list[Hit]],
+                      ks: Sequence[int] = (1, 5, 20)) -> dict[str, float]:
+    """recall@k (gold passage among the top k distinct articles) and MRR over the top max(ks)."""
+    depth = max(ks)
+    hits_at = {k: 0 for k in ks}
+    rr = 0.0
+    for q in questions:
+        ranked = _distinct_articles(search(q["question"], depth * 3))[:depth]
+        rank = ranked.index(q["passage_id"]) + 1 if q["passage_id"] in ranked else None
+        if rank:
+            rr += 1.0 / rank
+            for k in ks:
+                hits_at[k] += rank <= k
+    n = max(len(questions), 1)
+    out = {f"R@{k}": hits_at[k] / n for k in ks}
+    out["MRR"] = rr / n
+    out["n"] = float(len(questions))
+    return out
+
+
+def _distinct_articles(hits: list[Hit]) -> list[str]:
+    seen: list[str] = []
+    for h in hits:
+        if h.article_id not in seen:
+            seen.append(h.article_id)
+    return seen

@@ -1,0 +1,152 @@
+"""Hybrid search: dense (Chroma HNSW) + BM25, fused, with source/date filters.
+
+Every fused candidate is scored by *both* retrievers (BM25 scores come for free from the full score vector;
+dense scores of keyword-only candidates are computed from their stored vectors), so fusion compares like with
+like instead of guessing a score for the list a candidate was missing from.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from . import fusion
+from .bm25 import Tokenizer
+from .config import Config
+from .indexing import date_as_int
+from .records import Hit
+from .store import IndexStore
+
+FILTER_KEYS = {"source", "date_from", "date_to"}
+
+
+def parse_filters(filters: Mapping[str, Any] | None) -> tuple[list[str], int | None, int | None]:
+    """Validate {"source": str | [str], "date_from": "yyyy-mm-dd", "date_to": ...}; bad input -> ValueError."""
+    filters = dict(filters or {})
+    unknown = set(filters) - FILTER_KEYS
+    if unknown:
+        raise ValueError(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(FILTER_KEYS)}")
+    source = filters.get("source") or []
+    sources = [source] if isinstance(source, str) else list(source)
+    bounds = []
+    for key in ("date_from", "date_to"):
+        value = filters.get(key)
+        if value in (None, ""):
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(date_as_int(dt.date.fromisoformat(str(value)).isoformat()))
+        except ValueError:
+            raise ValueError(f"filter {key} must be an ISO date (yyyy-mm-dd), got {value!r}") from None
+    return sources, bounds[0], bounds[1]
+
+
+def chroma_where(sources: list[str], date_from: int | None, date_to: int | None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if sources:
+        clauses.append({"source": {"$in": sources}})
+    if date_from is not None:
+        clauses.append({"date_int": {"$gte": date_from}})
+    if date_to is not None:
+        clauses.append({"date_int": {"$lte": date_to}})
+        clauses.append({"date_int": {"$gt": 0}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class HybridRetriever:
+    """Dense + BM25 over one IndexStore; components are passed in explicitly."""
+
+    def __init__(self, store: IndexStore, embedder: BaseEmbedding, tokenizer: Tokenizer, config: Config) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.config = config
+
+    def search(self, query: str, k: int = 5, filters: Mapping[str, Any] | None = None,
+               mode: str = "hybrid") -> list[Hit]:
+        """mode: "hybrid" (default), "dense" or "bm25" (the latter two are baselines for benchmarks)."""
+        sources, date_from, date_to = parse_filters(filters)
+        if not query.strip() or not self.store.manifest.articles:
+            return []
+        n = max(self.config.candidates, k)
+        rows: dict[str, dict[str, Any]] = {}
+        dense: dict[str, float] = {}
+        keyword: dict[str, float] = {}
+        q = None
+
+        if mode in ("hybrid", "dense"):
+            q = np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32)
+            for row in self.store.chroma.query(q.tolist(), n, chroma_where(sources, date_from, date_to)):
+                if self._is_live(row["meta"]):
+                    rows[row["id"]] = row
+                    dense[row["id"]] = row["similarity"]
+
+        if mode in ("hybrid", "bm25"):
+            bm25 = self.store.bm25
+            all_scores = bm25.scores(self.tokenizer(query))
+            mask = bm25.mask(sources, date_from, date_to)
+            if mask is not None:
+                all_scores = np.where(mask, all_scores, 0.0)
+            top = _top_positive(all_scores, n)
+            keyword = {bm25.chunk_ids[i]: float(all_scores[i]) for i in top}
+            if mode == "hybrid":
+                for cid in dense:  # exact BM25 score for dense candidates
+                    pos = bm25.position.get(cid)
+                    keyword.setdefault(cid, float(all_scores[pos]) if pos is not None else 0.0)
+
+        if mode == "hybrid":
+            missing = [cid for cid in keyword if cid not in dense]
+            fetched = self.store.chroma.get(missing, with_embeddings=True)
+            for cid, row in fetched.items():
+                rows[cid] = row
+                dense[cid] = float(np.dot(np.asarray(row["embedding"], dtype=np.float32), q))
+            ranked = self._fuse(dense, keyword)
+        else:
+            scores = dense if mode == "dense" else keyword
+            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+        top_ids = [cid for cid, _ in ranked[:k]]
+        need = [cid for cid in top_ids if cid not in rows]
+        rows.update(self.store.chroma.get(need))
+        scores = dict(ranked)
+        return [_to_hit(rows[cid], scores[cid]) for cid in top_ids if cid in rows]
+
+    def _fuse(self, dense: dict[str, float], keyword: dict[str, float]) -> list[tuple[str, float]]:
+        w = self.config.dense_weight
+        if self.config.fusion == "rrf":
+            return fusion.reciprocal_rank([dense, keyword], k=self.config.rrf_k)
+        return fusion.weighted([dense, keyword], [w, 1.0 - w])
+
+    def _is_live(self, meta: Mapping[str, Any]) -> bool:
+        entry = self.store.manifest.articles.get(str(meta.get("article_id")))
+        return entry is not None and entry.version == meta.get("version")
+
+
+def _top_positive(scores: np.ndarray, n: int) -> list[int]:
+    if scores.size == 0:
+        return []
+    n = min(n, scores.size)
+    idx = np.argpartition(-scores, n - 1)[:n]
+    idx = idx[scores[idx] > 0]
+    return idx[np.argsort(-scores[idx], kind="stable")].tolist()
+
+
+def _to_hit(row: Mapping[str, Any], score: float) -> Hit:
+    meta = row["meta"]
+    return Hit(
+        article_id=str(meta["article_id"]),
+        chunk_id=row["id"],
+        title=str(meta.get("title") or ""),
+        date=meta.get("date") or None,
+        source=meta.get("source") or None,
+        url=meta.get("url") or None,
+        text=row["text"],
+        score=float(score),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+    )
