@@ -35,6 +35,8 @@ class Tokenizer:
     def __init__(self, language: str = "indonesian", remove_stopwords: bool = True) -> None:
         self._stemmer = Stemmer.Stemmer(language)
         self._stop = stopwords() if remove_stopwords else frozenset()
+        # stored in the manifest: cached chunk tokens are only reused by the same tokenizer
+        self.version = f"snowball-{language}:stopwords={int(remove_stopwords)}:v1"
 
     def __call__(self, text: str) -> list[str]:
         words = [w for w in _WORD.findall(text.lower()) if w not in self._stop]

@@ -14,7 +14,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from tqdm import tqdm
 
 from .bm25 import Bm25Index, Tokenizer
-from .chunking import article_fingerprint, chunk_article
+from .chunking import article_fingerprint, build_embed_text, chunk_article
 from .config import Config
 from .embeddings import embedder_id
 from .records import Article, Chunk, IndexReport
@@ -99,7 +99,8 @@ class Indexer:
         self.store.check_embedder(name)
         plan = plan_sync(self.store.manifest, articles, remove_missing, keep)
         report.unchanged.extend(plan.unchanged)
-        if not plan.to_embed and not plan.removed:
+        same_tokenizer = self.store.manifest.tokenizer in (None, self.tokenizer.version)
+        if not plan.to_embed and not plan.removed and same_tokenizer:
             if self.store.needs_sweep():
                 self.store.sweep_orphans(keep=set())
                 self.store.finish()
@@ -113,8 +114,8 @@ class Indexer:
             self.store.sweep_orphans(keep=wanted)
         self.store.begin()
 
-        tokens = self.store.tokens_by_chunk()
-        manifest = Manifest(embedder=name, dim=self.store.manifest.dim,
+        tokens = self.store.tokens_by_chunk() if same_tokenizer else self._retokenize()
+        manifest = Manifest(embedder=name, dim=self.store.manifest.dim, tokenizer=self.tokenizer.version,
                             articles=dict(self.store.manifest.articles))
         for aid in plan.removed:
             manifest.articles.pop(aid, None)
@@ -123,7 +124,7 @@ class Indexer:
         total_chunks = sum(len(c) for _, _, c in chunked)
         bar = tqdm(total=total_chunks, unit="chunk", desc="embedding", disable=not show_progress)
         done = 0
-        for start in range(0, len(chunked), self.checkpoint_every):
+        for start in range(0, max(len(chunked), 1), self.checkpoint_every):
             batch = chunked[start : start + self.checkpoint_every]
             dim = self._embed_and_store(batch, bar, progress, done, total_chunks)
             done += sum(len(c) for _, _, c in batch)
@@ -143,7 +144,8 @@ class Indexer:
                     if aid in self.store.manifest.articles:
                         manifest.articles[aid] = self.store.manifest.articles[aid]
             self._commit(manifest, tokens)
-            manifest = Manifest(embedder=name, dim=manifest.dim, articles=dict(manifest.articles))
+            manifest = Manifest(embedder=name, dim=manifest.dim, tokenizer=self.tokenizer.version,
+                                articles=dict(manifest.articles))
             if not is_last:
                 for aid in plan.removed:
                     manifest.articles.pop(aid, None)
@@ -171,6 +173,19 @@ class Indexer:
             if progress:
                 progress(done + len(rows) - len(todo) + i + len(part), total, "embedding")
         return dim
+
+    def _retokenize(self) -> dict[str, list[str]]:
+        """Tokens for every live chunk from its stored text and metadata (after a tokenizer change)."""
+        ids = sorted(self.store.manifest.live_chunk_ids())
+        tokens: dict[str, list[str]] = {}
+        for i in range(0, len(ids), 2000):
+            for cid, row in self.store.chroma.get(ids[i : i + 2000]).items():
+                meta = row["meta"]
+                context = Article(id=str(meta["article_id"]), title=str(meta.get("title") or ""), text="",
+                                  date=meta.get("date") or None)
+                dates = [d for d in str(meta.get("dates") or "").split(",") if d]
+                tokens[cid] = self.tokenizer(build_embed_text(context, row["text"], dates))
+        return tokens
 
     def _commit(self, manifest: Manifest, tokens: dict[str, list[str]]) -> None:
         live = sorted(manifest.live_chunk_ids())

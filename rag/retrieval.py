@@ -7,6 +7,7 @@ like instead of guessing a score for the list a candidate was missing from.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,6 +59,15 @@ def chroma_where(sources: list[str], date_from: int | None, date_to: int | None)
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+@dataclass
+class Candidates:
+    """Per-retriever scores of the candidate chunks (higher is better) and the rows fetched so far."""
+
+    dense: dict[str, float] = field(default_factory=dict)
+    keyword: dict[str, float] = field(default_factory=dict)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
 class HybridRetriever:
     """Dense + BM25 over one IndexStore; components are passed in explicitly."""
 
@@ -70,53 +80,51 @@ class HybridRetriever:
     def search(self, query: str, k: int = 5, filters: Mapping[str, Any] | None = None,
                mode: str = "hybrid") -> list[Hit]:
         """mode: "hybrid" (default), "dense" or "bm25" (the latter two are baselines for benchmarks)."""
-        sources, date_from, date_to = parse_filters(filters)
         if not query.strip() or not self.store.manifest.articles:
             return []
-        n = max(self.config.candidates, k)
-        rows: dict[str, dict[str, Any]] = {}
-        dense: dict[str, float] = {}
-        keyword: dict[str, float] = {}
-        q = None
+        cands = self.candidates(query, max(self.config.candidates, k), filters, mode)
+        if mode == "hybrid":
+            ranked = self.fuse(cands.dense, cands.keyword)
+        else:
+            scores = cands.dense if mode == "dense" else cands.keyword
+            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        top_ids = [cid for cid, _ in ranked[:k]]
+        rows = cands.rows
+        rows.update(self.store.chroma.get([cid for cid in top_ids if cid not in rows]))
+        scores = dict(ranked)
+        return [_to_hit(rows[cid], scores[cid]) for cid in top_ids if cid in rows]
 
+    def candidates(self, query: str, n: int, filters: Mapping[str, Any] | None = None,
+                   mode: str = "hybrid") -> "Candidates":
+        """Top-n of each retriever; in hybrid mode every candidate gets both scores."""
+        sources, date_from, date_to = parse_filters(filters)
+        out = Candidates()
+        q = None
         if mode in ("hybrid", "dense"):
             q = np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32)
             for row in self.store.chroma.query(q.tolist(), n, chroma_where(sources, date_from, date_to)):
                 if self._is_live(row["meta"]):
-                    rows[row["id"]] = row
-                    dense[row["id"]] = row["similarity"]
-
+                    out.rows[row["id"]] = row
+                    out.dense[row["id"]] = row["similarity"]
         if mode in ("hybrid", "bm25"):
             bm25 = self.store.bm25
             all_scores = bm25.scores(self.tokenizer(query))
             mask = bm25.mask(sources, date_from, date_to)
             if mask is not None:
                 all_scores = np.where(mask, all_scores, 0.0)
-            top = _top_positive(all_scores, n)
-            keyword = {bm25.chunk_ids[i]: float(all_scores[i]) for i in top}
+            out.keyword = {bm25.chunk_ids[i]: float(all_scores[i]) for i in _top_positive(all_scores, n)}
             if mode == "hybrid":
-                for cid in dense:  # exact BM25 score for dense candidates
+                for cid in out.dense:  # exact BM25 score for dense candidates
                     pos = bm25.position.get(cid)
-                    keyword.setdefault(cid, float(all_scores[pos]) if pos is not None else 0.0)
+                    out.keyword.setdefault(cid, float(all_scores[pos]) if pos is not None else 0.0)
+        if mode == "hybrid":  # exact dense score for keyword-only candidates, from their stored vectors
+            missing = [cid for cid in out.keyword if cid not in out.dense]
+            for cid, row in self.store.chroma.get(missing, with_embeddings=True).items():
+                out.rows[cid] = row
+                out.dense[cid] = float(np.dot(np.asarray(row["embedding"], dtype=np.float32), q))
+        return out
 
-        if mode == "hybrid":
-            missing = [cid for cid in keyword if cid not in dense]
-            fetched = self.store.chroma.get(missing, with_embeddings=True)
-            for cid, row in fetched.items():
-                rows[cid] = row
-                dense[cid] = float(np.dot(np.asarray(row["embedding"], dtype=np.float32), q))
-            ranked = self._fuse(dense, keyword)
-        else:
-            scores = dense if mode == "dense" else keyword
-            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-
-        top_ids = [cid for cid, _ in ranked[:k]]
-        need = [cid for cid in top_ids if cid not in rows]
-        rows.update(self.store.chroma.get(need))
-        scores = dict(ranked)
-        return [_to_hit(rows[cid], scores[cid]) for cid in top_ids if cid in rows]
-
-    def _fuse(self, dense: dict[str, float], keyword: dict[str, float]) -> list[tuple[str, float]]:
+    def fuse(self, dense: dict[str, float], keyword: dict[str, float]) -> list[tuple[str, float]]:
         w = self.config.dense_weight
         if self.config.fusion == "rrf":
             return fusion.reciprocal_rank([dense, keyword], k=self.config.rrf_k)

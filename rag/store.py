@@ -56,6 +56,7 @@ class Manifest:
     format: int = FORMAT_VERSION
     embedder: str | None = None
     dim: int | None = None
+    tokenizer: str | None = None
     generation: int = 0
     updated_at: str | None = None
     articles: dict[str, ArticleEntry] = field(default_factory=dict)
