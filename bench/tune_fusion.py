@@ -1,9 +1,11 @@
-"""Choose the fusion of dense and BM25 scores on FacQA *train*, and report the choice on *valid*.
+"""Choose the keyword index and the fusion of dense and BM25 scores on FacQA *train*; report them on *valid*.
 
-Candidates are fetched once per question (both scores for every candidate), then each fusion variant is scored
-in memory. The passages index is built (or reused) at --index.
+Dense candidates (the expensive part: one query embedding each) are fetched once per question; keyword-index
+variants (stopwords, k1, b) are built in memory over the same chunks; every fusion variant is then scored in
+memory. Indonesian and English questions are tuned separately because the retriever weighs them separately
+(see rag/query.py). English train questions: bench/data/facqa_train_en.jsonl (hand-translated).
 
-    python bench/tune_fusion.py --index /work/cache/facqa [--data ../shared/data] [--en tests/fixtures/facqa_valid_en.jsonl]
+    python bench/tune_fusion.py --index /work/cache/facqa [--data ../shared/data] [--bm25-grid]
 """
 from __future__ import annotations
 
@@ -11,74 +13,118 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np
 
-from rag import NewsQA  # noqa: E402
-from rag import fusion  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag import NewsQA, fusion  # noqa: E402
+from rag.bm25 import Bm25Index, Tokenizer  # noqa: E402
+from rag.chunking import chunk_article  # noqa: E402
 from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
+from rag.query import detect_language, keyword_query  # noqa: E402
 
 
-def collect(qa: NewsQA, questions: list[dict], n: int = 50) -> list[tuple[str, dict, dict]]:
-    """(gold article id, dense scores, keyword scores) keyed by article id (best chunk per article)."""
+def article_of(chunk_id: str) -> str:
+    return chunk_id.split("::")[0]
+
+
+class Cached:
+    """Per question: gold id, detected language, query vector, dense top-n (chunk id -> cosine)."""
+
+    def __init__(self, qa: NewsQA, questions: list[dict], n: int) -> None:
+        self.rows = []
+        for q in questions:
+            lang = detect_language(q["question"])
+            vec = np.asarray(qa.embedder.get_query_embedding(q["question"]), dtype=np.float32)
+            dense = {r["id"]: r["similarity"] for r in qa.store.chroma.query(vec.tolist(), n, None)}
+            self.rows.append((q["passage_id"], lang, q["question"], vec, dense))
+
+
+def candidates(cached: Cached, tok: Tokenizer, bm25: Bm25Index, vectors: dict[str, np.ndarray], n: int):
+    """(gold, lang, dense scores, keyword scores) with both scores for every candidate, as the retriever does."""
     out = []
-    for q in questions:
-        c = qa.retriever.candidates(q["question"], n)
-        out.append((q["passage_id"], _per_article(c.dense), _per_article(c.keyword)))
+    for gold, lang, question, vec, dense in cached.rows:
+        scores = bm25.scores(tok(keyword_query(question, lang)))
+        top = np.argsort(-scores)[:n]
+        kw = {bm25.chunk_ids[i]: float(scores[i]) for i in top if scores[i] > 0}
+        d = dict(dense)
+        for cid in dense:
+            kw.setdefault(cid, float(scores[bm25.position[cid]]))
+        for cid in kw:
+            if cid not in d:
+                d[cid] = float(vectors[cid] @ vec)
+        out.append((gold, lang, d, kw))
     return out
 
 
-def _per_article(scores: dict[str, float]) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for cid, s in scores.items():
-        aid = cid.split("::")[0]
-        best[aid] = max(best.get(aid, float("-inf")), s)
-    return best
-
-
-def recall(data, rank_fn, ks=(1, 5, 20)) -> dict[str, float]:
+def recall(data, rank_fn, ks=(1, 5, 20)) -> str:
     hits = {k: 0 for k in ks}
-    for gold, dense, kw in data:
-        ranked = [cid for cid, _ in rank_fn(dense, kw)]
+    for gold, _, dense, kw in data:
+        ranked = []
+        for cid, _ in rank_fn(dense, kw):
+            aid = article_of(cid)
+            if aid not in ranked:
+                ranked.append(aid)
         for k in ks:
             hits[k] += gold in ranked[:k]
-    return {f"R@{k}": hits[k] / len(data) for k in ks}
+    return "/".join(f"{hits[k] / len(data):.3f}" for k in ks)
 
 
-def variants() -> dict[str, object]:
+def fusion_variants(weights: tuple[float, ...]) -> dict[str, object]:
     out: dict[str, object] = {
-        "dense": lambda d, k: sorted(d.items(), key=lambda kv: -kv[1]),
-        "bm25": lambda d, k: sorted(k.items(), key=lambda kv: -kv[1]),
+        "dense only": lambda d, k: sorted(d.items(), key=lambda kv: -kv[1]),
+        "bm25 only": lambda d, k: sorted(k.items(), key=lambda kv: -kv[1]),
     }
-    for rk in (10, 30, 60):
-        out[f"rrf k={rk}"] = lambda d, k, rk=rk: fusion.reciprocal_rank([d, k], k=rk)
-    for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        out[f"weighted w={w}"] = lambda d, k, w=w: fusion.weighted([d, k], [w, 1 - w])
+    for rk in (5, 10, 20, 60):
+        for wd in weights:
+            out[f"rrf k={rk} wd={wd}"] = lambda d, k, rk=rk, wd=wd: fusion.reciprocal_rank([d, k], k=rk,
+                                                                                          weights=[wd, 1.0])
+    for wd in weights:
+        out[f"weighted wd={wd}"] = lambda d, k, wd=wd: fusion.weighted([d, k], [wd / (1 + wd), 1 / (1 + wd)])
     return out
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--index", default="/work/cache/facqa")
-    p.add_argument("--data", default="../shared/data")
-    p.add_argument("--en", default="tests/fixtures/facqa_valid_en.jsonl")
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     p.add_argument("--train-limit", type=int, default=1000)
+    p.add_argument("--candidates", type=int, default=50)
+    p.add_argument("--bm25-grid", action="store_true", help="also try stopword/k1/b variants")
     args = p.parse_args()
     data = Path(args.data)
     qa = NewsQA(args.index)
-    qa.add(passages_as_articles(data / "passages_facqa.jsonl"), show_progress=True)
+    passages = passages_as_articles(data / "passages_facqa.jsonl")
+    qa.add(passages, show_progress=True)
     sets = {
-        "train": list(read_jsonl(data / "qa_facqa_train.jsonl", args.train_limit)),
-        "valid": list(read_jsonl(data / "qa_facqa_valid.jsonl")),
-        "valid-en": list(read_jsonl(args.en)),
+        "train-id": list(read_jsonl(data / "qa_facqa_train.jsonl", args.train_limit)),
+        "valid-id": list(read_jsonl(data / "qa_facqa_valid.jsonl")),
+        "train-en": list(read_jsonl(ROOT / "bench" / "data" / "facqa_train_en.jsonl")),
+        "valid-en": list(read_jsonl(ROOT / "tests" / "fixtures" / "facqa_valid_en.jsonl")),
     }
-    cached = {name: collect(qa, qs) for name, qs in sets.items()}
-    print(f"{'variant':<18}" + "".join(f"{name:>28}" for name in sets))
-    for name, fn in variants().items():
-        cells = []
-        for set_name in sets:
-            r = recall(cached[set_name], fn)
-            cells.append(f"{r['R@1']:.3f}/{r['R@5']:.3f}/{r['R@20']:.3f}")
-        print(f"{name:<18}" + "".join(f"{c:>28}" for c in cells))
+    for name, qs in sets.items():
+        langs = [detect_language(q["question"]) for q in qs]
+        print(f"{name}: {len(qs)} questions, detected en {langs.count('en')}, id {langs.count('id')}")
+    cached = {name: Cached(qa, qs, args.candidates) for name, qs in sets.items()}
+    chunks = [c for a in passages for c in chunk_article(a, qa.config.chunk_max_chars)]
+    ids = [c.id for c in chunks]
+    got = qa.store.chroma.get(ids, with_embeddings=True)
+    vectors = {cid: np.asarray(row["embedding"], dtype=np.float32) for cid, row in got.items()}
+
+    grid = [(True, 1.2, 0.75)]
+    if args.bm25_grid:
+        grid += [(False, 1.2, 0.75), (True, 1.5, 0.75), (True, 0.9, 0.4), (True, 1.2, 0.9), (True, 2.0, 0.75)]
+    for stop, k1, b in grid:
+        tok = Tokenizer(remove_stopwords=stop)
+        bm25 = Bm25Index.build(ids, [tok(c.embed_text) for c in chunks], [""] * len(ids), [0] * len(ids), k1=k1, b=b)
+        cands = {name: candidates(c, tok, bm25, vectors, args.candidates) for name, c in cached.items()}
+        print(f"\n## BM25 stopwords={stop} k1={k1} b={b}   (R@1/R@5/R@20)")
+        for group, weights in (("id", (0.6, 0.8, 1.0, 1.25, 1.5)), ("en", (1.0, 1.5, 2.0, 3.0, 5.0))):
+            names = [n for n in sets if n.endswith(group)]
+            print(f"{'variant (' + group + ')':<22}" + "".join(f"{n:>22}" for n in names))
+            for vname, fn in fusion_variants(weights).items():
+                print(f"{vname:<22}" + "".join(f"{recall(cands[n], fn):>22}" for n in names), flush=True)
 
 
 if __name__ == "__main__":

@@ -70,8 +70,9 @@ class NewsQA:
         loaded = load_articles([folder])
         report = IndexReport(failed=list(loaded.failed))
         failed_paths = {_path_of_failure(p) for p, _ in loaded.failed}
-        keep = [aid for aid, entry in self.store.manifest.articles.items() if entry.path in failed_paths]
         with self._lock():
+            self.store.refresh()
+            keep = [aid for aid, entry in self.store.manifest.articles.items() if entry.path in failed_paths]
             self._indexer().sync(loaded.articles, remove_missing=True, report=report, progress=progress,
                                  show_progress=show_progress, keep=keep)
         return report
@@ -100,6 +101,7 @@ class NewsQA:
             failed.extend(loaded.failed)
         report = IndexReport(failed=failed)
         with self._lock():
+            self.store.refresh()
             self._indexer().sync(articles, remove_missing=False, report=report, progress=progress,
                                  show_progress=show_progress)
         return report

@@ -19,12 +19,12 @@ import Stemmer
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-@functools.lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    """Indonesian + English function words (NLTK's lists, shipped inside llama-index; no download)."""
+@functools.lru_cache(maxsize=4)
+def stopwords(language: str | None = None) -> frozenset[str]:
+    """Function words (NLTK's lists, shipped inside llama-index; no download); None = Indonesian + English."""
     base = resources.files("llama_index.core") / "_static" / "nltk_cache" / "corpora" / "stopwords"
     words: set[str] = set()
-    for lang in ("indonesian", "english"):
+    for lang in ((language,) if language else ("indonesian", "english")):
         words.update(w.strip() for w in (base / lang).read_text(encoding="utf-8").splitlines() if w.strip())
     return frozenset(words)
 

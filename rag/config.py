@@ -23,9 +23,11 @@ class Config:
     chunk_overlap_sentences: int = 0
     # retrieval
     candidates: int = 50  # per retriever, before fusion
-    fusion: str = "weighted"  # "rrf" | "weighted"
-    rrf_k: int = 60
-    dense_weight: float = 0.5  # weighted fusion: share of the dense score (the rest is BM25)
+    fusion: str = "rrf"  # "rrf" | "weighted"
+    rrf_k: int = 10
+    # weight of the dense list relative to BM25 (1.0 = equal), for Indonesian questions and for others
+    dense_weight: float = 1.0
+    dense_weight_other: float = 2.0
     # HNSW (Chroma); tuned so recall vs exact search is >= 0.99 (bench/retrieval.py --hnsw)
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 128

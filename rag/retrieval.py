@@ -18,6 +18,7 @@ from . import fusion
 from .bm25 import Tokenizer
 from .config import Config
 from .indexing import date_as_int
+from .query import detect_language, keyword_query
 from .records import Hit
 from .store import IndexStore
 
@@ -63,6 +64,7 @@ def chroma_where(sources: list[str], date_from: int | None, date_to: int | None)
 class Candidates:
     """Per-retriever scores of the candidate chunks (higher is better) and the rows fetched so far."""
 
+    language: str = "id"
     dense: dict[str, float] = field(default_factory=dict)
     keyword: dict[str, float] = field(default_factory=dict)
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -84,7 +86,7 @@ class HybridRetriever:
             return []
         cands = self.candidates(query, max(self.config.candidates, k), filters, mode)
         if mode == "hybrid":
-            ranked = self.fuse(cands.dense, cands.keyword)
+            ranked = self.fuse(cands.dense, cands.keyword, cands.language)
         else:
             scores = cands.dense if mode == "dense" else cands.keyword
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -98,7 +100,7 @@ class HybridRetriever:
                    mode: str = "hybrid") -> "Candidates":
         """Top-n of each retriever; in hybrid mode every candidate gets both scores."""
         sources, date_from, date_to = parse_filters(filters)
-        out = Candidates()
+        out = Candidates(language=detect_language(query))
         q = None
         if mode in ("hybrid", "dense"):
             q = np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32)
@@ -108,7 +110,7 @@ class HybridRetriever:
                     out.dense[row["id"]] = row["similarity"]
         if mode in ("hybrid", "bm25"):
             bm25 = self.store.bm25
-            all_scores = bm25.scores(self.tokenizer(query))
+            all_scores = bm25.scores(self.tokenizer(keyword_query(query, out.language)))
             mask = bm25.mask(sources, date_from, date_to)
             if mask is not None:
                 all_scores = np.where(mask, all_scores, 0.0)
@@ -124,11 +126,12 @@ class HybridRetriever:
                 out.dense[cid] = float(np.dot(np.asarray(row["embedding"], dtype=np.float32), q))
         return out
 
-    def fuse(self, dense: dict[str, float], keyword: dict[str, float]) -> list[tuple[str, float]]:
-        w = self.config.dense_weight
+    def fuse(self, dense: dict[str, float], keyword: dict[str, float], language: str = "id") -> list[tuple[str, float]]:
+        """Fuse per the config; non-Indonesian questions weigh the (multilingual) dense retriever more."""
+        w = self.config.dense_weight if language == "id" else self.config.dense_weight_other
         if self.config.fusion == "rrf":
-            return fusion.reciprocal_rank([dense, keyword], k=self.config.rrf_k)
-        return fusion.weighted([dense, keyword], [w, 1.0 - w])
+            return fusion.reciprocal_rank([dense, keyword], k=self.config.rrf_k, weights=[w, 1.0])
+        return fusion.weighted([dense, keyword], [w / (1.0 + w), 1.0 / (1.0 + w)])
 
     def _is_live(self, meta: Mapping[str, Any]) -> bool:
         entry = self.store.manifest.articles.get(str(meta.get("article_id")))

@@ -215,6 +215,13 @@ class IndexStore:
                 Bm25Index([], [], [], None)
         return self._bm25
 
+    def refresh(self) -> None:
+        """Re-read the manifest if another process or NewsQA instance committed since we read it (call under the
+        index lock before writing: a sync planned on a stale manifest would drop the other writer's articles)."""
+        current = Manifest.read(self.dir / MANIFEST)
+        if current != self.manifest:
+            self.manifest, self._bm25 = current, None
+
     def check_embedder(self, embedder_name: str) -> None:
         built = self.manifest.embedder
         if built and built != embedder_name:
