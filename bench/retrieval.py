@@ -66,6 +66,34 @@ def latency(qa: NewsQA, questions: list[dict], label: str) -> None:
                f"{statistics.median(times):.1f}", f"{p95:.1f}"]), flush=True)
 
 
+def hnsw_recall(qa: NewsQA, questions: list[dict], label: str, depth: int = 50) -> None:
+    """Chroma's HNSW top-`depth` against exact cosine search over all stored vectors (same queries)."""
+    import numpy as np
+
+    col = qa.store.chroma.collection
+    ids, vecs = [], []
+    offset = 0
+    while True:
+        page = col.get(include=["embeddings"], limit=5000, offset=offset)
+        ids += page["ids"]
+        vecs.append(np.asarray(page["embeddings"], dtype=np.float32))
+        if len(page["ids"]) < 5000:
+            break
+        offset += 5000
+    matrix = np.vstack(vecs)
+    overlap_10 = overlap_50 = 0.0
+    for q in questions:
+        v = np.asarray(qa.embedder.get_query_embedding(q["question"]), dtype=np.float32)
+        exact = [ids[i] for i in np.argsort(-(matrix @ v))[:depth]]
+        approx = [r["id"] for r in qa.store.chroma.query(v.tolist(), depth, None)]
+        overlap_10 += len(set(exact[:10]) & set(approx[:10])) / 10
+        overlap_50 += len(set(exact) & set(approx)) / depth
+    n = len(questions)
+    cfg = qa.config
+    print(row([label, len(ids), f"ef_construction={cfg.hnsw_ef_construction}, ef_search={cfg.hnsw_ef_search}, "
+               f"M={cfg.hnsw_max_neighbors}", n, f"{overlap_10 / n:.4f}", f"{overlap_50 / n:.4f}"]), flush=True)
+
+
 def build_comparison(articles, passages, questions, workdir: Path) -> None:
     """Same articles, same embedder, one run: our indexer vs the llama-index starter."""
     import chromadb
@@ -167,7 +195,7 @@ def main() -> None:
     p.add_argument("--cache", default=os.environ.get("RAG_BENCH_CACHE", str(Path.home() / ".cache" / "newsqa-bench")))
     p.add_argument("--big-index", help="index with FacQA passages + all CLICK-ID articles (see module docstring)")
     p.add_argument("--build-articles", type=int, default=300)
-    p.add_argument("--sections", default="quality,latency,build,incremental,distractors")
+    p.add_argument("--sections", default="quality,latency,build,incremental,hnsw,distractors")
     args = p.parse_args()
     data, cache = Path(args.data), Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -207,6 +235,13 @@ def main() -> None:
             build_comparison(news[: args.build_articles], passages, valid, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    if "hnsw" in sections:
+        print("\n### HNSW recall against exact search (FacQA valid questions as queries)\n")
+        print(row(["index", "vectors", "HNSW settings", "queries", "recall@10", "recall@50"]))
+        print(row(["---"] * 6))
+        if args.big_index:
+            hnsw_recall(NewsQA(args.big_index), valid, "FacQA passages + CLICK-ID")
 
     if "distractors" in sections and args.big_index:
         big = NewsQA(args.big_index)

@@ -5,6 +5,7 @@ milliseconds and a UI can start before the model is warm.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ from .config import Config
 from .embeddings import embedder_id, make_embedder, spec_embedder_id
 from .indexing import Indexer, Progress
 from .records import Article, Hit, IndexReport
+from .ranking import DEFAULT_MODEL, LinearRanker
 from .retrieval import HybridRetriever
 from .store import IndexStore
 
@@ -54,7 +56,8 @@ class NewsQA:
     @property
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
-            self._retriever = HybridRetriever(self.store, self.embedder, self.tokenizer, self.config)
+            ranker = LinearRanker.load() if self.config.fusion == "learned" and DEFAULT_MODEL.exists() else None
+            self._retriever = HybridRetriever(self.store, self.embedder, self.tokenizer, self.config, ranker)
         return self._retriever
 
     # ---- indexing --------------------------------------------------------------------------------------------
@@ -69,10 +72,11 @@ class NewsQA:
             raise FileNotFoundError(f"corpus folder not found: {folder}")
         loaded = load_articles([folder])
         report = IndexReport(failed=list(loaded.failed))
-        failed_paths = {_path_of_failure(p) for p, _ in loaded.failed}
+        failed_paths = {os.path.abspath(_path_of_failure(p)) for p, _ in loaded.failed}
         with self._lock():
             self.store.refresh()
-            keep = [aid for aid, entry in self.store.manifest.articles.items() if entry.path in failed_paths]
+            keep = [aid for aid, entry in self.store.manifest.articles.items()
+                    if entry.path and os.path.abspath(entry.path) in failed_paths]
             self._indexer().sync(loaded.articles, remove_missing=True, report=report, progress=progress,
                                  show_progress=show_progress, keep=keep)
         return report

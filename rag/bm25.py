@@ -75,6 +75,19 @@ class Bm25Index:
             return np.zeros(len(self.chunk_ids), dtype=np.float32)
         return self._bm25.get_scores_from_ids(ids)
 
+    def idf(self, query_tokens: Sequence[str]) -> dict[str, float]:
+        """Robertson-Sparck Jones IDF of each token (0 for tokens not in the index), from the index's postings."""
+        if self._bm25 is None:
+            return {t: 0.0 for t in query_tokens}
+        indptr = self._bm25.scores["indptr"]
+        n = self._bm25.scores["num_docs"]
+        out = {}
+        for t in query_tokens:
+            tid = self._bm25.vocab_dict.get(t)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+            out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else 0.0
+        return out
+
     def mask(self, sources: Iterable[str] | None = None, date_from: int | None = None,
              date_to: int | None = None) -> np.ndarray | None:
         """Boolean mask of chunks passing the filters, or None when there is no filter."""

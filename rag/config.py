@@ -23,7 +23,7 @@ class Config:
     chunk_overlap_sentences: int = 0
     # retrieval
     candidates: int = 50  # per retriever, before fusion
-    fusion: str = "rrf"  # "rrf" | "weighted"
+    fusion: str = "learned"  # "learned" (rag/ranker.json; falls back to rrf if absent) | "rrf" | "weighted"
     rrf_k: int = 10
     # weight of the dense list relative to BM25 (1.0 = equal), for Indonesian questions and for others
     dense_weight: float = 1.0

@@ -19,6 +19,7 @@ from .bm25 import Tokenizer
 from .config import Config
 from .indexing import date_as_int
 from .query import detect_language, keyword_query
+from .ranking import LinearRanker, QueryTerms, candidate_features
 from .records import Hit
 from .store import IndexStore
 
@@ -73,11 +74,13 @@ class Candidates:
 class HybridRetriever:
     """Dense + BM25 over one IndexStore; components are passed in explicitly."""
 
-    def __init__(self, store: IndexStore, embedder: BaseEmbedding, tokenizer: Tokenizer, config: Config) -> None:
+    def __init__(self, store: IndexStore, embedder: BaseEmbedding, tokenizer: Tokenizer, config: Config,
+                 ranker: LinearRanker | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.tokenizer = tokenizer
         self.config = config
+        self.ranker = ranker
 
     def search(self, query: str, k: int = 5, filters: Mapping[str, Any] | None = None,
                mode: str = "hybrid") -> list[Hit]:
@@ -86,7 +89,7 @@ class HybridRetriever:
             return []
         cands = self.candidates(query, max(self.config.candidates, k), filters, mode)
         if mode == "hybrid":
-            ranked = self.fuse(cands.dense, cands.keyword, cands.language)
+            ranked = self.rank(query, cands)
         else:
             scores = cands.dense if mode == "dense" else cands.keyword
             ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -126,6 +129,18 @@ class HybridRetriever:
                 out.dense[cid] = float(np.dot(np.asarray(row["embedding"], dtype=np.float32), q))
         return out
 
+    def rank(self, query: str, cands: "Candidates") -> list[tuple[str, float]]:
+        """Order hybrid candidates: the learned ranker when configured and available, else plain fusion."""
+        if self.config.fusion != "learned" or self.ranker is None:
+            return self.fuse(cands.dense, cands.keyword, cands.language)
+        ids = sorted(set(cands.dense) | set(cands.keyword))
+        if not ids:
+            return []
+        terms = QueryTerms.build(query, cands.language, self.tokenizer, self.store.bm25)
+        tokens = [self.tokenizer(_title_and_text(cands.rows[cid])) if cid in cands.rows else [] for cid in ids]
+        scores = self.ranker.score(candidate_features(terms, tokens, cands.dense, cands.keyword, ids))
+        return sorted(zip(ids, scores.tolist()), key=lambda kv: (-kv[1], kv[0]))
+
     def fuse(self, dense: dict[str, float], keyword: dict[str, float], language: str = "id") -> list[tuple[str, float]]:
         """Fuse per the config; non-Indonesian questions weigh the (multilingual) dense retriever more."""
         w = self.config.dense_weight if language == "id" else self.config.dense_weight_other
@@ -136,6 +151,10 @@ class HybridRetriever:
     def _is_live(self, meta: Mapping[str, Any]) -> bool:
         entry = self.store.manifest.articles.get(str(meta.get("article_id")))
         return entry is not None and entry.version == meta.get("version")
+
+
+def _title_and_text(row: Mapping[str, Any]) -> str:
+    return f"{row['meta'].get('title') or ''}\n{row['text']}"
 
 
 def _top_positive(scores: np.ndarray, n: int) -> list[int]:
