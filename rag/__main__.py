@@ -39,6 +39,8 @@ def _open(args: argparse.Namespace):  # -> NewsQA (import deferred: `--help` sta
 def cmd_index(args: argparse.Namespace) -> int:
     from . import NewsQA
 
+    if not Path(args.path).exists():  # before --fresh deletes anything, and before an index folder is created
+        raise FileNotFoundError(f"corpus folder not found: {args.path}")
     qa = NewsQA(args.index) if not args.fresh else _fresh(args.index)
     report = qa.rebuild(args.path, show_progress=not args.quiet)
     for path, reason in report.failed:
@@ -123,15 +125,19 @@ def _default_index() -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description="News-article QA: index and search.")
     p.add_argument("--index", default=_default_index(), help="index folder (env RAG_INDEX_DIR; default ./index)")
+    # `--index DIR` may also follow the subcommand (`python -m rag search ... --index DIR`)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", default=argparse.SUPPRESS, help="index folder (same as before the command)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("index", help="sync the index with a folder of articles (only changes are embedded)")
+    s = sub.add_parser("index", parents=[common],
+                       help="sync the index with a folder of articles (only changes are embedded)")
     s.add_argument("path", help="folder (or file) of .txt/.md/.html/.json/.jsonl articles")
     s.add_argument("--fresh", action="store_true", help="delete the index first (e.g. after changing embedder)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_index)
 
-    s = sub.add_parser("search", help="hybrid search in English or Indonesian")
+    s = sub.add_parser("search", parents=[common], help="hybrid search in English or Indonesian")
     s.add_argument("query")
     s.add_argument("-k", type=int, default=5)
     s.add_argument("--json", action="store_true", help="machine-readable output")
@@ -141,10 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     s.set_defaults(func=cmd_search)
 
-    s = sub.add_parser("status", help="articles, chunks, last rebuild, embedder")
+    s = sub.add_parser("status", parents=[common], help="articles, chunks, last rebuild, embedder")
     s.set_defaults(func=cmd_status)
 
-    s = sub.add_parser("eval", help="metrics on a QA set (../shared/data formats)")
+    s = sub.add_parser("eval", parents=[common], help="metrics on a QA set (../shared/data formats)")
     s.add_argument("what", choices=["retrieval"])
     s.add_argument("--questions", default=str(DEFAULT_DATA / "qa_facqa_valid.jsonl"))
     s.add_argument("--passages", default=str(DEFAULT_DATA / "passages_facqa.jsonl"))
@@ -155,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
 
-    s = sub.add_parser("serve", help="start the web chat (same as python app.py)")
+    s = sub.add_parser("serve", parents=[common], help="start the web chat (same as python app.py)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
     s.set_defaults(func=cmd_serve)

@@ -66,6 +66,7 @@ class NewsQA:
         """Sync the index with a folder: add new, re-embed changed, delete removed, keep unchanged.
 
         An article whose file failed to load this time is *kept* in its last good version (reported, not lost).
+        Given a single file, only the articles that came from that file are synced (nothing else is removed).
         """
         folder = Path(folder)
         if not folder.exists():
@@ -77,6 +78,10 @@ class NewsQA:
             self.store.refresh()
             keep = [aid for aid, entry in self.store.manifest.articles.items()
                     if entry.path and os.path.abspath(entry.path) in failed_paths]
+            if not folder.is_dir():  # one file: sync that file's articles, never remove the rest of the index
+                this = os.path.abspath(folder)
+                keep += [aid for aid, entry in self.store.manifest.articles.items()
+                         if not entry.path or os.path.abspath(entry.path) != this]
             self._indexer().sync(loaded.articles, remove_missing=True, report=report, progress=progress,
                                  show_progress=show_progress, keep=keep)
         return report
@@ -113,6 +118,7 @@ class NewsQA:
     def reset(self) -> None:
         """Delete the whole index (used by `index --fresh` and when switching embedders)."""
         with self._lock():
+            self.store.close()
             for child in self.config.index_dir.iterdir():
                 if child.name != ".lock":
                     shutil.rmtree(child) if child.is_dir() else child.unlink()

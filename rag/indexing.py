@@ -7,8 +7,9 @@ Chunks are embedded shortest-first in batches; long runs commit a checkpoint eve
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from tqdm import tqdm
@@ -31,6 +32,7 @@ class Plan:
     changed: list[Article] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    relocated: dict[str, str] = field(default_factory=dict)  # unchanged article id -> its file's new path
 
     @property
     def to_embed(self) -> list[Article]:
@@ -51,9 +53,18 @@ def plan_sync(manifest: Manifest, articles: Sequence[Article], remove_missing: b
             plan.changed.append(article)
         else:
             plan.unchanged.append(article.id)
+            path = article_path(article)
+            if path is not None and entry.path != path:
+                plan.relocated[article.id] = path
     if remove_missing:
         plan.removed = sorted(aid for aid in manifest.articles if aid not in seen)
     return plan
+
+
+def article_path(article: Article) -> str | None:
+    """The article's file as an absolute path (the manifest matches files that failed to load against it)."""
+    path = article.metadata.get("path")
+    return os.path.abspath(path) if path else None
 
 
 def date_as_int(iso: str | None) -> int:
@@ -100,7 +111,7 @@ class Indexer:
         plan = plan_sync(self.store.manifest, articles, remove_missing, keep)
         report.unchanged.extend(plan.unchanged)
         same_tokenizer = self.store.manifest.tokenizer in (None, self.tokenizer.version)
-        if not plan.to_embed and not plan.removed and same_tokenizer:
+        if not plan.to_embed and not plan.removed and not plan.relocated and same_tokenizer:
             if self.store.needs_sweep():
                 self.store.sweep_orphans(keep=set())
                 self.store.finish()
@@ -119,6 +130,8 @@ class Indexer:
                             articles=dict(self.store.manifest.articles))
         for aid in plan.removed:
             manifest.articles.pop(aid, None)
+        for aid, path in plan.relocated.items():
+            manifest.articles[aid] = replace(manifest.articles[aid], path=path)
         changed_ids = {a.id for a in plan.changed}
 
         total_chunks = sum(len(c) for _, _, c in chunked)
@@ -132,7 +145,7 @@ class Indexer:
             for article, version, chunks in batch:
                 manifest.articles[article.id] = ArticleEntry(
                     version=version, chunks=len(chunks), title=article.title, source=article.source,
-                    date=article.date, url=article.url, path=article.metadata.get("path"))
+                    date=article.date, url=article.url, path=article_path(article))
                 for c in chunks:
                     tokens[c.id] = self.tokenizer(c.embed_text)
                 (report.updated if article.id in changed_ids else report.added).append(article.id)

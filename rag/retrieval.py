@@ -33,7 +33,10 @@ def parse_filters(filters: Mapping[str, Any] | None) -> tuple[list[str], int | N
     if unknown:
         raise ValueError(f"unknown filter(s) {sorted(unknown)}; allowed: {sorted(FILTER_KEYS)}")
     source = filters.get("source") or []
-    sources = [source] if isinstance(source, str) else list(source)
+    sources = [source] if isinstance(source, str) else source
+    if not isinstance(sources, (list, tuple)) or not all(isinstance(x, str) for x in sources):
+        raise ValueError(f"filter source must be an outlet name or a list of them, got {source!r}")
+    sources = list(sources)
     bounds = []
     for key in ("date_from", "date_to"):
         value = filters.get(key)
@@ -85,6 +88,7 @@ class HybridRetriever:
     def search(self, query: str, k: int = 5, filters: Mapping[str, Any] | None = None,
                mode: str = "hybrid") -> list[Hit]:
         """mode: "hybrid" (default), "dense" or "bm25" (the latter two are baselines for benchmarks)."""
+        parse_filters(filters)  # bad filters are an error even when there is nothing to search
         if not query.strip() or not self.store.manifest.articles:
             return []
         cands = self.candidates(query, max(self.config.candidates, k), filters, mode)

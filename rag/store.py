@@ -215,6 +215,13 @@ class IndexStore:
                 Bm25Index([], [], [], None)
         return self._bm25
 
+    def close(self) -> None:
+        """Release the Chroma client. Chroma caches one client per folder per process, so one that is not closed
+        before its folder is deleted (`NewsQA.reset`) keeps serving and writing the deleted database."""
+        if self._chroma is not None:
+            self._chroma.client.close()
+            self._chroma = None
+
     def refresh(self) -> None:
         """Re-read the manifest if another process or NewsQA instance committed since we read it (call under the
         index lock before writing: a sync planned on a stale manifest would drop the other writer's articles)."""
