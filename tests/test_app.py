@@ -1,0 +1,67 @@
+"""The first chat: passages rendered safely, and the real app answering through its /chat endpoint."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+from rag.records import Hit
+
+import app
+
+
+def _hit(text: str, title: str = "Judul", url: str | None = "https://kompas.tv/a") -> Hit:
+    return Hit(article_id="a", chunk_id="a::v::0", title=title, date="2024-07-19", source="kompas.tv", url=url,
+               text=text, score=1.0, start=0, end=len(text))
+
+
+def test_format_hits_numbers_sources_and_escapes_article_text():
+    out = app.format_hits("q", [_hit("Kim bertemu Krivoruchko."), _hit("<script>alert(1)</script> *x*",
+                                                                        title="<img src=x onerror=alert(1)>")])
+    assert "[1] Judul" in out and "[2]" in out
+    assert "kompas.tv" in out and "2024-07-19" in out and "(https://kompas.tv/a)" in out
+    assert "<script>" not in out and "<img" not in out  # article text can never become markup
+    assert "&lt;script&gt;" in out
+
+
+def test_format_hits_rejects_non_http_links_and_reports_no_match():
+    assert "javascript:" not in app.format_hits("q", [_hit("x", url="javascript:alert(1)")])
+    assert "No passage" in app.format_hits("q", [])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_app_builds_index_on_first_launch_and_answers_over_gradio_client(tmp_path):
+    from gradio_client import Client
+
+    port = _free_port()
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index", str(tmp_path / "index"),
+                             "--corpus", str(ROOT / "corpus"), "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                time.sleep(0.5)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        answer = client.predict("Who did Kim meet on 18 July?", api_name="/chat")
+        assert "[1]" in answer and "Krivoruchko" in answer and "kompas.tv" in answer
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert (tmp_path / "index" / "manifest.json").exists()
