@@ -33,8 +33,8 @@ def featurise(qa: NewsQA, questions: list[dict], n: int):
         c = r.candidates(q["question"], n)
         ids = sorted(set(c.dense) | set(c.keyword))
         terms = QueryTerms.build(q["question"], c.language, qa.tokenizer, qa.store.bm25)
-        toks = [qa.tokenizer(_title_and_text(c.rows[cid])) if cid in c.rows else [] for cid in ids]
-        x = candidate_features(terms, toks, c.dense, c.keyword, ids)
+        texts = [_title_and_text(c.rows[cid]) if cid in c.rows else "" for cid in ids]
+        x = candidate_features(terms, qa.store.bm25, texts, c.dense, c.keyword, ids)
         rrf = [cid.split("::")[0] for cid, _ in r.fuse(c.dense, c.keyword, c.language)]
         out.append(([cid.split("::")[0] for cid in ids], x, rrf, q["passage_id"]))
     return out
@@ -73,7 +73,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--index", default="/work/cache/facqa")
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
-    p.add_argument("--candidates", type=int, default=50)
+    p.add_argument("--candidates", type=int, default=30)
     p.add_argument("--write", action="store_true", help="write rag/ranker.json")
     args = p.parse_args()
     data = Path(args.data)

@@ -36,7 +36,7 @@ class Tokenizer:
         self._stemmer = Stemmer.Stemmer(language)
         self._stop = stopwords() if remove_stopwords else frozenset()
         # stored in the manifest: cached chunk tokens are only reused by the same tokenizer
-        self.version = f"snowball-{language}:stopwords={int(remove_stopwords)}:v1"
+        self.version = f"snowball-{language}:stopwords={int(remove_stopwords)}:v2"  # v2: chunk lengths stored
 
     def __call__(self, text: str) -> list[str]:
         words = [w for w in _WORD.findall(text.lower()) if w not in self._stop]
@@ -49,8 +49,10 @@ class Bm25Index:
     TOKENS_FILE = "tokens.jsonl"
     COLUMNS_FILE = "columns.json"
 
-    def __init__(self, chunk_ids: list[str], sources: list[str], dates: list[int], bm25: bm25s.BM25 | None) -> None:
+    def __init__(self, chunk_ids: list[str], sources: list[str], dates: list[int], bm25: bm25s.BM25 | None,
+                 lengths: list[int] | None = None) -> None:
         self.chunk_ids = chunk_ids
+        self.lengths = np.array(lengths if lengths is not None else [0] * len(chunk_ids), dtype=np.int64)
         self.sources = np.array(sources, dtype=object)
         self.dates = np.array(dates, dtype=np.int64)
         self.position = {cid: i for i, cid in enumerate(chunk_ids)}
@@ -63,7 +65,7 @@ class Bm25Index:
         if chunk_ids:
             bm25 = bm25s.BM25(k1=k1, b=b)
             bm25.index(tokens, show_progress=False)
-        return cls(chunk_ids, sources, dates, bm25)
+        return cls(chunk_ids, sources, dates, bm25, [len(t) for t in tokens])
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -74,6 +76,14 @@ class Bm25Index:
         if not ids:
             return np.zeros(len(self.chunk_ids), dtype=np.float32)
         return self._bm25.get_scores_from_ids(ids)
+
+    def postings(self, token: str) -> np.ndarray:
+        """Positions of the chunks that contain `token` (from the index's sparse matrix; no re-tokenising)."""
+        tid = self._bm25.vocab_dict.get(token) if self._bm25 is not None else None
+        if tid is None or tid + 1 >= len(self._bm25.scores["indptr"]):
+            return np.zeros(0, dtype=np.int64)
+        indptr = self._bm25.scores["indptr"]
+        return np.asarray(self._bm25.scores["indices"][indptr[tid] : indptr[tid + 1]])
 
     def idf(self, query_tokens: Sequence[str]) -> dict[str, float]:
         """Robertson-Sparck Jones IDF of each token (0 for tokens not in the index), from the index's postings."""
@@ -110,14 +120,15 @@ class Bm25Index:
         with open(folder / self.TOKENS_FILE, "w", encoding="utf-8") as f:
             for cid, toks in zip(self.chunk_ids, tokens):
                 f.write(json.dumps([cid, toks], ensure_ascii=False) + "\n")
-        columns = {"chunk_ids": self.chunk_ids, "sources": self.sources.tolist(), "dates": self.dates.tolist()}
+        columns = {"chunk_ids": self.chunk_ids, "sources": self.sources.tolist(), "dates": self.dates.tolist(),
+                   "lengths": self.lengths.tolist()}
         (folder / self.COLUMNS_FILE).write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> "Bm25Index":
         columns = json.loads((folder / cls.COLUMNS_FILE).read_text(encoding="utf-8"))
         bm25 = bm25s.BM25.load(str(folder / "bm25s")) if columns["chunk_ids"] else None
-        return cls(columns["chunk_ids"], columns["sources"], columns["dates"], bm25)
+        return cls(columns["chunk_ids"], columns["sources"], columns["dates"], bm25, columns.get("lengths"))
 
     @classmethod
     def load_tokens(cls, folder: Path) -> dict[str, list[str]]:

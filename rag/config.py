@@ -22,7 +22,7 @@ class Config:
     chunk_max_chars: int = 700  # ~170 e5 tokens of Indonesian news; sentence-aligned
     chunk_overlap_sentences: int = 0
     # retrieval
-    candidates: int = 50  # per retriever, before fusion
+    candidates: int = 30  # per retriever, before fusion (the learned ranker scores their union)
     fusion: str = "learned"  # "learned" (rag/ranker.json; falls back to rrf if absent) | "rrf" | "weighted"
     rrf_k: int = 10
     # weight of the dense list relative to BM25 (1.0 = equal), for Indonesian questions and for others

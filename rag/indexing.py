@@ -110,7 +110,8 @@ class Indexer:
         self.store.check_embedder(name)
         plan = plan_sync(self.store.manifest, articles, remove_missing, keep)
         report.unchanged.extend(plan.unchanged)
-        same_tokenizer = self.store.manifest.tokenizer in (None, self.tokenizer.version)
+        same_tokenizer = (self.store.manifest.tokenizer == self.tokenizer.version
+                          or not self.store.manifest.articles)
         if not plan.to_embed and not plan.removed and not plan.relocated and same_tokenizer:
             if self.store.needs_sweep():
                 self.store.sweep_orphans(keep=set())

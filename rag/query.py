@@ -43,3 +43,21 @@ def keyword_query(text: str, language: str | None = None) -> str:
     """The text the keyword (BM25) retriever should see for this question."""
     language = language or detect_language(text)
     return text if language == "id" else language_neutral_terms(text)
+
+
+# Question word patterns per answer type, Indonesian and English; checked in this order.
+_ANSWER_TYPES = (
+    ("when", re.compile(r"\b(kapan\w*|tanggal berapa|tahun berapa|bulan apa|hari apa|when|what (year|date|day))\b",
+                        re.I)),
+    ("number", re.compile(r"\b(berapa\w*|how (many|much|long|far|old|big|large))\b", re.I)),
+    ("who", re.compile(r"\b(siapa\w*|who|whom|whose)\b", re.I)),
+    ("where", re.compile(r"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*|where)\b", re.I)),
+)
+
+
+def answer_type(question: str) -> str:
+    """'when' | 'number' | 'who' | 'where' | 'other': what kind of phrase would answer the question."""
+    for name, pattern in _ANSWER_TYPES:
+        if pattern.search(question):
+            return name
+    return "other"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +17,22 @@ from pathlib import Path
 import numpy as np
 
 from .bm25 import Bm25Index, Tokenizer
-from .query import keyword_query, language_neutral_terms
+from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID
+from .query import answer_type, keyword_query, language_neutral_terms
 
 DEFAULT_MODEL = Path(__file__).with_name("ranker.json")
 
 FEATURES = (
     "dense", "dense_gap", "bm25_rel", "inv_rank_dense", "inv_rank_bm25", "rrf",
-    "idf_coverage", "neutral_coverage", "bigram_coverage", "missing_idf", "log_len",
+    "idf_coverage", "neutral_coverage", "missing_idf", "log_len",
     "is_en", "is_en_x_dense_gap", "is_en_x_bm25_rel",
+    # answer-type evidence: the passage holds the kind of phrase the question asks for, beyond the question's own
+    "who_x_new_names", "where_x_new_names", "when_x_date", "number_x_new_numbers", "other_x_new_names",
 )
+
+_WORD = re.compile(r"\w+")
+_DAY_MONTH = re.compile(r"\b\d{1,2}/\d{1,2}\b")
+_MONTH_WORDS = frozenset(m.lower() for m in MONTH_NAMES_ID + MONTH_NAMES_EN)
 
 
 @dataclass
@@ -34,41 +42,71 @@ class QueryTerms:
     language: str
     idf: dict[str, float]
     neutral: set[str]
-    bigrams: set[tuple[str, str]]
+    answer_type: str = "other"
+    words: frozenset[str] = frozenset()  # the question's words, lowercased, to tell new names/numbers apart
 
     @classmethod
     def build(cls, query: str, language: str, tokenizer: Tokenizer, bm25: Bm25Index) -> "QueryTerms":
         tokens = tokenizer(keyword_query(query, language))
         neutral = set(tokenizer(language_neutral_terms(query)))
-        return cls(language, bm25.idf(list(dict.fromkeys(tokens))), neutral, set(zip(tokens, tokens[1:])))
+        return cls(language, bm25.idf(list(dict.fromkeys(tokens))), neutral, answer_type(query), frozenset(w.lower() for w in re.findall(r"\w+", query)))
 
 
-def candidate_features(terms: QueryTerms, passage_tokens: Sequence[str], dense: Mapping[str, float],
-                       keyword: Mapping[str, float], ids: Sequence[str]) -> np.ndarray:
-    """Feature matrix (len(ids) x len(FEATURES)); `passage_tokens[i]` are the tokens of candidate ids[i]."""
+def answer_evidence(terms: QueryTerms, text: str) -> tuple[float, float, float]:
+    """(new names, new numbers, has a date) in a passage: log-counts of capitalised words and numbers that are
+    not in the question, and whether a date-like phrase occurs."""
+    names = numbers = 0
+    has_date = False
+    for word in _WORD.findall(text):
+        lower = word.lower()
+        if word[0].isdigit():
+            numbers += lower not in terms.words
+            has_date = has_date or (len(word) == 4 and word[:2] in ("19", "20"))
+        elif word[0].isupper():
+            names += lower not in terms.words
+            has_date = has_date or lower in _MONTH_WORDS
+    has_date = has_date or bool(_DAY_MONTH.search(text))
+    return math.log1p(names), math.log1p(numbers), 1.0 if has_date else 0.0
+
+
+def candidate_features(terms: QueryTerms, bm25: Bm25Index, passage_texts: Sequence[str],
+                       dense: Mapping[str, float], keyword: Mapping[str, float], ids: Sequence[str]) -> np.ndarray:
+    """Feature matrix (len(ids) x len(FEATURES)); `passage_texts[i]` is the text of candidate ids[i].
+
+    Which candidates contain which question terms comes from the BM25 postings, so nothing is re-tokenised
+    at query time."""
     d_rank = {cid: r for r, cid in enumerate(sorted(dense, key=lambda c: -dense[c]), 1)}
     k_rank = {cid: r for r, cid in enumerate(sorted(keyword, key=lambda c: -keyword[c]), 1)}
     d_max = max(dense.values(), default=0.0)
     k_max = max(keyword.values(), default=0.0)
+    positions = np.array([bm25.position.get(cid, -1) for cid in ids], dtype=np.int64)
+    covered = np.zeros(len(ids))
+    for token, weight in terms.idf.items():
+        if weight > 0:
+            covered += weight * np.isin(positions, bm25.postings(token))
+    neutral_hits = np.zeros(len(ids))
+    for token in terms.neutral:
+        neutral_hits += np.isin(positions, bm25.postings(token))
     idf_total = sum(terms.idf.values()) or 1.0
+    lengths = np.where(positions >= 0, bm25.lengths[np.maximum(positions, 0)], 0)
     is_en = 1.0 if terms.language != "id" else 0.0
+    t = terms.answer_type
     rows = []
-    for cid, toks in zip(ids, passage_tokens):
-        present = set(toks)
-        pairs = set(zip(toks, toks[1:]))
+    for i, (cid, text) in enumerate(zip(ids, passage_texts)):
+        names, numbers, has_date = answer_evidence(terms, text)
         d = dense.get(cid, 0.0)
         gap = d - d_max
         k_rel = keyword.get(cid, 0.0) / k_max if k_max > 0 else 0.0
         rd, rk = d_rank.get(cid, 1000), k_rank.get(cid, 1000)
-        covered = sum(w for t, w in terms.idf.items() if t in present)
         rows.append([
             d, gap, k_rel, 1.0 / rd, 1.0 / rk, 1.0 / (10 + rd) + 1.0 / (10 + rk),
-            covered / idf_total,
-            (len(terms.neutral & present) / len(terms.neutral)) if terms.neutral else 1.0,
-            (len(terms.bigrams & pairs) / len(terms.bigrams)) if terms.bigrams else 0.0,
-            idf_total - covered if terms.idf else 0.0,
-            math.log1p(len(toks)),
+            covered[i] / idf_total,
+            neutral_hits[i] / len(terms.neutral) if terms.neutral else 1.0,
+            idf_total - covered[i] if terms.idf else 0.0,
+            math.log1p(lengths[i]),
             is_en, is_en * gap, is_en * k_rel,
+            names * (t == "who"), names * (t == "where"), has_date * (t == "when"), numbers * (t == "number"),
+            names * (t == "other"),
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES))
 

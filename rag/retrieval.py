@@ -141,8 +141,9 @@ class HybridRetriever:
         if not ids:
             return []
         terms = QueryTerms.build(query, cands.language, self.tokenizer, self.store.bm25)
-        tokens = [self.tokenizer(_title_and_text(cands.rows[cid])) if cid in cands.rows else [] for cid in ids]
-        scores = self.ranker.score(candidate_features(terms, tokens, cands.dense, cands.keyword, ids))
+        texts = [_title_and_text(cands.rows[cid]) if cid in cands.rows else "" for cid in ids]
+        scores = self.ranker.score(candidate_features(terms, self.store.bm25, texts, cands.dense, cands.keyword,
+                                                      ids))
         return sorted(zip(ids, scores.tolist()), key=lambda kv: (-kv[1], kv[0]))
 
     def fuse(self, dense: dict[str, float], keyword: dict[str, float], language: str = "id") -> list[tuple[str, float]]:

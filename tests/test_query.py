@@ -19,3 +19,17 @@ def test_keyword_query_is_the_question_itself_for_indonesian():
     q = "Siapa yang memimpin delegasi Rusia?"
     assert keyword_query(q) == q
     assert keyword_query("Who led the Russian delegation to Pyongyang?") == "Russian Pyongyang"
+
+
+def test_answer_type_from_question_words_in_both_languages():
+    from rag.query import answer_type
+
+    assert answer_type("Kapan Kim bertemu Krivoruchko?") == "when"
+    assert answer_type("Tahun berapa ia lahir?") == "when"
+    assert answer_type("Berapa penumpang pesawat itu?") == "number"
+    assert answer_type("How many passengers were on board?") == "number"
+    assert answer_type("Siapa yang memimpin delegasi Rusia?") == "who"
+    assert answer_type("Who did Kim meet on 18 July?") == "who"
+    assert answer_type("Di manakah pertemuan itu?") == "where"
+    assert answer_type("Where did they meet?") == "where"
+    assert answer_type("Apa kepanjangan BPS?") == "other"
