@@ -9,6 +9,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$req")"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+  echo "installing $req into .venv (first time: a few minutes; log in .venv/pip.log)..."
+  if ! .venv/bin/python -m pip install --disable-pip-version-check -r "$req" > .venv/pip.log 2>&1; then
+    tail -n 30 .venv/pip.log
+    echo "pip install failed; full log: .venv/pip.log" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
