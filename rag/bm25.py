@@ -60,7 +60,7 @@ class Bm25Index:
 
     @classmethod
     def build(cls, chunk_ids: list[str], tokens: list[list[str]], sources: list[str], dates: list[int],
-              k1: float = 1.2, b: float = 0.75) -> "Bm25Index":
+              k1: float = 1.2, b: float = 0.75) -> Bm25Index:
         bm25 = None
         if chunk_ids:
             bm25 = bm25s.BM25(k1=k1, b=b)
@@ -125,7 +125,7 @@ class Bm25Index:
         (folder / self.COLUMNS_FILE).write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "Bm25Index":
+    def load(cls, folder: Path) -> Bm25Index:
         columns = json.loads((folder / cls.COLUMNS_FILE).read_text(encoding="utf-8"))
         bm25 = bm25s.BM25.load(str(folder / "bm25s")) if columns["chunk_ids"] else None
         return cls(columns["chunk_ids"], columns["sources"], columns["dates"], bm25, columns.get("lengths"))

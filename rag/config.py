@@ -35,7 +35,7 @@ class Config:
     batch_size: int = 32
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Config":
+    def from_env(cls, **overrides: object) -> Config:
         """Config from RAG_<FIELD> variables (e.g. RAG_EMBEDDER, RAG_INDEX_DIR), then explicit overrides."""
         values: dict[str, object] = {}
         for f in fields(cls):
@@ -48,7 +48,7 @@ class Config:
             values["index_dir"] = Path(values["index_dir"])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
 
-    def with_(self, **changes: object) -> "Config":
+    def with_(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 

@@ -46,10 +46,11 @@ class QueryTerms:
     words: frozenset[str] = frozenset()  # the question's words, lowercased, to tell new names/numbers apart
 
     @classmethod
-    def build(cls, query: str, language: str, tokenizer: Tokenizer, bm25: Bm25Index) -> "QueryTerms":
+    def build(cls, query: str, language: str, tokenizer: Tokenizer, bm25: Bm25Index) -> QueryTerms:
         tokens = tokenizer(keyword_query(query, language))
         neutral = set(tokenizer(language_neutral_terms(query)))
-        return cls(language, bm25.idf(list(dict.fromkeys(tokens))), neutral, answer_type(query), frozenset(w.lower() for w in re.findall(r"\w+", query)))
+        words = frozenset(w.lower() for w in _WORD.findall(query))
+        return cls(language, bm25.idf(list(dict.fromkeys(tokens))), neutral, answer_type(query), words)
 
 
 def answer_evidence(terms: QueryTerms, text: str) -> tuple[float, float, float]:
@@ -133,6 +134,6 @@ class LinearRanker:
                                    indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_MODEL) -> "LinearRanker":
+    def load(cls, path: Path = DEFAULT_MODEL) -> LinearRanker:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(raw["weights"], raw["bias"], raw["mean"], raw["scale"], raw["features"], raw.get("info"))

@@ -104,7 +104,7 @@ class HybridRetriever:
         return [_to_hit(rows[cid], scores[cid]) for cid in top_ids if cid in rows]
 
     def candidates(self, query: str, n: int, filters: Mapping[str, Any] | None = None,
-                   mode: str = "hybrid") -> "Candidates":
+                   mode: str = "hybrid") -> Candidates:
         """Top-n of each retriever; in hybrid mode every candidate gets both scores."""
         sources, date_from, date_to = parse_filters(filters)
         out = Candidates(language=detect_language(query))
@@ -133,7 +133,7 @@ class HybridRetriever:
                 out.dense[cid] = float(np.dot(np.asarray(row["embedding"], dtype=np.float32), q))
         return out
 
-    def rank(self, query: str, cands: "Candidates") -> list[tuple[str, float]]:
+    def rank(self, query: str, cands: Candidates) -> list[tuple[str, float]]:
         """Order hybrid candidates: the learned ranker when configured and available, else plain fusion."""
         if self.config.fusion != "learned" or self.ranker is None:
             return self.fuse(cands.dense, cands.keyword, cands.language)

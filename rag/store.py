@@ -69,7 +69,7 @@ class Manifest:
         return {cid for aid, entry in self.articles.items() for cid in entry.chunk_ids(aid)}
 
     @classmethod
-    def read(cls, path: Path) -> "Manifest":
+    def read(cls, path: Path) -> Manifest:
         if not path.exists():
             return cls()
         raw = json.loads(path.read_text(encoding="utf-8"))
