@@ -5,7 +5,7 @@ the label is 1 for chunks of the gold passage. Logistic regression on standardis
 regularisation C is picked on the last 20% of train (never on valid). English questions: the hand-translated
 train questions in bench/data/facqa_train_en.jsonl, so the model sees the cross-lingual case.
 
-    python bench/train_ranker.py --index /work/cache/facqa [--data ../shared/data] [--write]
+    python bench/train_ranker.py --index /work/cache/facqa [--index /work/cache/big] [--data ../shared/data] [--write]
 """
 from __future__ import annotations
 
@@ -71,25 +71,38 @@ def fmt(r: dict[int, float]) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--index", default="/work/cache/facqa")
+    p.add_argument("--index", action="append",
+                   help="index holding the FacQA passages (repeatable: e.g. one without and one with CLICK-ID "
+                        "distractors; the model trains on candidates from all of them)")
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     p.add_argument("--candidates", type=int, default=30)
     p.add_argument("--write", action="store_true", help="write rag/ranker.json")
     args = p.parse_args()
     data = Path(args.data)
-    qa = NewsQA(args.index, fusion="rrf")
-    qa.add(passages_as_articles(data / "passages_facqa.jsonl"), show_progress=True)
-
+    passages = passages_as_articles(data / "passages_facqa.jsonl")
+    questions = {
+        "train_id": list(read_jsonl(data / "qa_facqa_train.jsonl")),
+        "train_en": list(read_jsonl(ROOT / "bench" / "data" / "facqa_train_en.jsonl")),
+        "valid_id": list(read_jsonl(data / "qa_facqa_valid.jsonl")),
+        "valid_en": list(read_jsonl(ROOT / "tests" / "fixtures" / "facqa_valid_en.jsonl")),
+    }
     t = time.time()
-    train_id = featurise(qa, list(read_jsonl(data / "qa_facqa_train.jsonl")), args.candidates)
-    train_en = featurise(qa, list(read_jsonl(ROOT / "bench" / "data" / "facqa_train_en.jsonl")), args.candidates)
-    valid_id = featurise(qa, list(read_jsonl(data / "qa_facqa_valid.jsonl")), args.candidates)
-    valid_en = featurise(qa, list(read_jsonl(ROOT / "tests" / "fixtures" / "facqa_valid_en.jsonl")), args.candidates)
-    print(f"features for {len(train_id) + len(train_en) + len(valid_id) + len(valid_en)} questions "
-          f"in {time.time() - t:.0f}s")
+    per_index = []
+    for index in args.index or ["/work/cache/facqa"]:
+        qa = NewsQA(index, fusion="rrf")
+        qa.add(passages, show_progress=True)  # no-op when the passages are already indexed
+        per_index.append((index, {name: featurise(qa, qs, args.candidates) for name, qs in questions.items()}))
+    print(f"features for {len(per_index)} index(es) in {time.time() - t:.0f}s")
+    train_id = [d for _, f in per_index for d in f["train_id"]]
+    train_en = [d for _, f in per_index for d in f["train_en"]]
+    # choose C on the last 20% of train questions (of every index), fit on the rest
+    fit_part, dev_id, dev_en = [], [], []
+    for _, f in per_index:
+        cut_id, cut_en = int(len(f["train_id"]) * 0.8), int(len(f["train_en"]) * 0.8)
+        fit_part += f["train_id"][:cut_id] + f["train_en"][:cut_en]
+        dev_id += f["train_id"][cut_id:]
+        dev_en += f["train_en"][cut_en:]
 
-    cut_id, cut_en = int(len(train_id) * 0.8), int(len(train_en) * 0.8)
-    fit_part, dev_id, dev_en = train_id[:cut_id] + train_en[:cut_en], train_id[cut_id:], train_en[cut_en:]
     print(f"{'model':<16}{'dev-id R@1/5/20':>22}{'dev-en':>22}")
     print(f"{'rrf (current)':<16}{fmt(recall_at(dev_id, None)):>22}{fmt(recall_at(dev_en, None)):>22}")
     best = None
@@ -105,14 +118,18 @@ def main() -> None:
     print(f"\nchosen C={c} (dev R@5), refit on all train. Weights:")
     for name, w in zip(FEATURES, ranker.weights):
         print(f"  {name:<20}{w:+.3f}")
-    print(f"\n{'valid':<16}{'id R@1/5/20':>22}{'en':>22}")
-    print(f"{'rrf':<16}{fmt(recall_at(valid_id, None)):>22}{fmt(recall_at(valid_en, None)):>22}")
-    r_id, r_en = recall_at(valid_id, ranker.score), recall_at(valid_en, ranker.score)
-    print(f"{'learned':<16}{fmt(r_id):>22}{fmt(r_en):>22}")
+    for index, f in per_index:
+        print(f"\nvalid on {index:<40}{'id R@1/5/20':>22}{'en':>22}")
+        print(f"{'rrf':<49}{fmt(recall_at(f['valid_id'], None)):>22}{fmt(recall_at(f['valid_en'], None)):>22}")
+        r_id, r_en = recall_at(f["valid_id"], ranker.score), recall_at(f["valid_en"], ranker.score)
+        print(f"{'learned':<49}{fmt(r_id):>22}{fmt(r_en):>22}")
     if args.write:
-        ranker.info = {"trained_on": "FacQA train (2495 id) + 80 hand-translated en", "C": c,
+        ranker.info = {"trained_on": "FacQA train (2495 id) + 80 hand-translated en, candidates from indexes: "
+                                     + ", ".join(i for i, _ in per_index), "C": c,
                        "candidates": args.candidates, "date": time.strftime("%Y-%m-%d"),
-                       "valid_id_R@1/5/20": fmt(r_id), "valid_en_R@1/5/20": fmt(r_en)}
+                       "valid": {i: {"id R@1/5/20": fmt(recall_at(f["valid_id"], ranker.score)),
+                                     "en R@1/5/20": fmt(recall_at(f["valid_en"], ranker.score))}
+                                 for i, f in per_index}}
         ranker.save()
         print("wrote rag/ranker.json")
 
