@@ -88,7 +88,7 @@ def hnsw_recall(qa: NewsQA, questions: list[dict], label: str, depths: tuple[int
     for q in questions:
         v = np.asarray(qa.embedder.get_query_embedding(q["question"]), dtype=np.float32)
         exact = matrix @ v
-        approx = [r["id"] for r in qa.store.chroma.query(v.tolist(), max(depths), None)]
+        approx = list(qa.store.chroma.nearest(v.tolist(), max(depths), None))
         for k in depths:
             kth = np.partition(exact, -k)[-k]
             found[k] += sum(exact[position[c]] >= kth - 1e-5 for c in approx[:k]) / k

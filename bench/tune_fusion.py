@@ -37,7 +37,7 @@ class Cached:
         for q in questions:
             lang = detect_language(q["question"])
             vec = np.asarray(qa.embedder.get_query_embedding(q["question"]), dtype=np.float32)
-            dense = {r["id"]: r["similarity"] for r in qa.store.chroma.query(vec.tolist(), n, None)}
+            dense = qa.store.chroma.nearest(vec.tolist(), n, None)
             self.rows.append((q["passage_id"], lang, q["question"], vec, dense))
 
 

@@ -21,7 +21,7 @@ from .indexing import date_as_int
 from .query import detect_language, keyword_query
 from .ranking import LinearRanker, QueryTerms, candidate_features
 from .records import Hit
-from .store import IndexStore
+from .store import IndexStore, split_chunk_id
 
 FILTER_KEYS = {"source", "date_from", "date_to"}
 
@@ -105,16 +105,17 @@ class HybridRetriever:
 
     def candidates(self, query: str, n: int, filters: Mapping[str, Any] | None = None,
                    mode: str = "hybrid") -> Candidates:
-        """Top-n of each retriever; in hybrid mode every candidate gets both scores."""
+        """Top-n of each retriever; in hybrid mode every candidate gets both scores.
+
+        Two Chroma calls per query: an ids-and-distances search, then one fetch of the rows (text, metadata,
+        and the vectors of keyword-only candidates) for the union."""
         sources, date_from, date_to = parse_filters(filters)
         out = Candidates(language=detect_language(query))
         q = None
         if mode in ("hybrid", "dense"):
             q = np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32)
-            for row in self.store.chroma.query(q.tolist(), n, chroma_where(sources, date_from, date_to)):
-                if self._is_live(row["meta"]):
-                    out.rows[row["id"]] = row
-                    out.dense[row["id"]] = row["similarity"]
+            nearest = self.store.chroma.nearest(q.tolist(), n, chroma_where(sources, date_from, date_to))
+            out.dense = {cid: sim for cid, sim in nearest.items() if self._is_live(cid)}
         if mode in ("hybrid", "bm25"):
             bm25 = self.store.bm25
             all_scores = bm25.scores(self.tokenizer(keyword_query(query, out.language)))
@@ -122,15 +123,14 @@ class HybridRetriever:
             if mask is not None:
                 all_scores = np.where(mask, all_scores, 0.0)
             out.keyword = {bm25.chunk_ids[i]: float(all_scores[i]) for i in _top_positive(all_scores, n)}
-            if mode == "hybrid":
-                for cid in out.dense:  # exact BM25 score for dense candidates
-                    pos = bm25.position.get(cid)
-                    out.keyword.setdefault(cid, float(all_scores[pos]) if pos is not None else 0.0)
-        if mode == "hybrid":  # exact dense score for keyword-only candidates, from their stored vectors
-            missing = [cid for cid in out.keyword if cid not in out.dense]
-            for cid, row in self.store.chroma.get(missing, with_embeddings=True).items():
-                out.rows[cid] = row
-                out.dense[cid] = float(np.dot(np.asarray(row["embedding"], dtype=np.float32), q))
+        if mode == "hybrid":
+            for cid in out.dense:  # exact BM25 score for dense candidates
+                pos = bm25.position.get(cid)
+                out.keyword.setdefault(cid, float(all_scores[pos]) if pos is not None else 0.0)
+            out.rows = self.store.chroma.get(list(out.keyword), with_embeddings=True)
+            for cid, row in out.rows.items():  # exact dense score for keyword-only candidates
+                if cid not in out.dense:
+                    out.dense[cid] = float(np.dot(np.asarray(row["embedding"], dtype=np.float32), q))
         return out
 
     def rank(self, query: str, cands: Candidates) -> list[tuple[str, float]]:
@@ -153,9 +153,11 @@ class HybridRetriever:
             return fusion.reciprocal_rank([dense, keyword], k=self.config.rrf_k, weights=[w, 1.0])
         return fusion.weighted([dense, keyword], [w / (1.0 + w), 1.0 / (1.0 + w)])
 
-    def _is_live(self, meta: Mapping[str, Any]) -> bool:
-        entry = self.store.manifest.articles.get(str(meta.get("article_id")))
-        return entry is not None and entry.version == meta.get("version")
+    def _is_live(self, chunk_id: str) -> bool:
+        """Only chunks of the version the manifest names are searchable (see store.py: crash safety)."""
+        article_id, version = split_chunk_id(chunk_id)
+        entry = self.store.manifest.articles.get(article_id)
+        return entry is not None and entry.version == version
 
 
 def _title_and_text(row: Mapping[str, Any]) -> str:

@@ -35,6 +35,12 @@ class EmbedderMismatchError(IndexProblem):
     """The index was built by another embedder: vectors from two models must never be mixed."""
 
 
+def split_chunk_id(chunk_id: str) -> tuple[str, str]:
+    """'<article id>::<version>::<n>' -> (article id, version); article ids may themselves contain '::'."""
+    article_id, version, _ = chunk_id.rsplit("::", 2)
+    return article_id, version
+
+
 @dataclass
 class ArticleEntry:
     """What the manifest remembers of a live article (enough to list, filter and delete its chunks)."""
@@ -165,16 +171,13 @@ class ChromaChunks:
                 return ids
             offset += page
 
-    def query(self, embedding: list[float], n: int, where: dict[str, Any] | None) -> list[dict[str, Any]]:
+    def nearest(self, embedding: list[float], n: int, where: dict[str, Any] | None) -> dict[str, float]:
+        """Chunk id -> cosine similarity of the n nearest. Ids and distances only: fetching documents and
+        metadata inside the query costs more than the search itself (~7 ms vs ~3 ms at n=30)."""
         if n <= 0:
-            return []
-        res = self.collection.query(query_embeddings=[embedding], n_results=n, where=where,
-                                    include=["documents", "metadatas", "distances"])
-        return [
-            {"id": cid, "text": doc, "meta": meta, "similarity": 1.0 - dist}
-            for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
-                                            res["distances"][0])
-        ]
+            return {}
+        res = self.collection.query(query_embeddings=[embedding], n_results=n, where=where, include=["distances"])
+        return {cid: 1.0 - dist for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)}
 
     def get(self, ids: list[str], with_embeddings: bool = False) -> dict[str, dict[str, Any]]:
         if not ids:
