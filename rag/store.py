@@ -140,6 +140,11 @@ class ChromaChunks:
             },
         )
         self.max_batch = min(self.client.get_max_batch_size(), 5000)
+        # ef_search is a search-time knob: apply a changed setting to an existing collection too (the other
+        # HNSW settings are fixed when the collection is created)
+        current = (self.collection.configuration or {}).get("hnsw") or {}
+        if current.get("ef_search") not in (None, config.hnsw_ef_search):
+            self.collection.modify(configuration={"hnsw": {"ef_search": config.hnsw_ef_search}})
 
     def count(self) -> int:
         return self.collection.count()

@@ -484,3 +484,13 @@ def test_rebuild_of_a_single_file_syncs_only_that_file(tmp_path, corpus):
     assert report.removed == ["pemilu-1"] and report.unchanged == ["kereta-1"]
     assert set(qa.store.manifest.articles) == IDS - {"pemilu-1"} | {"satu.txt"}
     assert_consistent(qa)
+
+
+def test_changed_ef_search_is_applied_to_an_existing_collection(tmp_path, corpus):
+    qa = NewsQA(tmp_path / "index", embedder=FakeEmbedding(model_name="fake"))
+    qa.rebuild(corpus)
+    assert qa.store.chroma.collection.configuration["hnsw"]["ef_search"] == qa.config.hnsw_ef_search
+    again = NewsQA(tmp_path / "index", embedder=FakeEmbedding(model_name="fake"), hnsw_ef_search=300)
+    assert again.store.chroma.collection.configuration["hnsw"]["ef_search"] == 300
+    hits = again.search("pemilu", k=3)
+    assert hits and hits == qa.search("pemilu", k=3)
