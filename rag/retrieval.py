@@ -2,13 +2,14 @@
 
 Every fused candidate is scored by *both* retrievers (BM25 scores come for free from the full score vector;
 dense scores of keyword-only candidates are computed from their stored vectors), so fusion compares like with
-like instead of guessing a score for the list a candidate was missing from.
+like instead of guessing a score for the list a candidate was missing from. The candidates are then ordered by
+the learned ranker (rag/ranking.py) or, if configured, by reciprocal-rank or weighted fusion (rag/fusion.py).
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -149,9 +150,10 @@ class HybridRetriever:
     def fuse(self, dense: dict[str, float], keyword: dict[str, float], language: str = "id") -> list[tuple[str, float]]:
         """Fuse per the config; non-Indonesian questions weigh the (multilingual) dense retriever more."""
         w = self.config.dense_weight if language == "id" else self.config.dense_weight_other
-        if self.config.fusion == "rrf":
-            return fusion.reciprocal_rank([dense, keyword], k=self.config.rrf_k, weights=[w, 1.0])
-        return fusion.weighted([dense, keyword], [w / (1.0 + w), 1.0 / (1.0 + w)])
+        if self.config.fusion == "weighted":
+            return fusion.weighted([dense, keyword], [w / (1.0 + w), 1.0 / (1.0 + w)])
+        return fusion.reciprocal_rank([dense, keyword], k=self.config.rrf_k, weights=[w, 1.0])  # also the
+        # fallback of "learned" when rag/ranker.json is missing
 
     def _is_live(self, chunk_id: str) -> bool:
         """Only chunks of the version the manifest names are searchable (see store.py: crash safety)."""

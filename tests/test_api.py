@@ -494,3 +494,12 @@ def test_changed_ef_search_is_applied_to_an_existing_collection(tmp_path, corpus
     assert again.store.chroma.collection.configuration["hnsw"]["ef_search"] == 300
     hits = again.search("pemilu", k=3)
     assert hits and hits == qa.search("pemilu", k=3)
+
+
+def test_learned_fusion_falls_back_to_rrf_without_a_ranker(tmp_path, corpus):
+    learned = NewsQA(tmp_path / "index", embedder=FakeEmbedding(model_name="fake"), fusion="learned")
+    learned.rebuild(corpus)
+    learned.retriever.ranker = None  # as if rag/ranker.json were missing
+    rrf = NewsQA(tmp_path / "index", embedder=FakeEmbedding(model_name="fake"), fusion="rrf")
+    assert [h.chunk_id for h in learned.search("pemilu banjir", k=4)] == \
+        [h.chunk_id for h in rrf.search("pemilu banjir", k=4)]
