@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from rag import NewsQA  # noqa: E402
 from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
-from rag.ranking import FEATURES, LinearRanker, QueryTerms, candidate_features  # noqa: E402
-from rag.retrieval import _title_and_text  # noqa: E402
+from rag.ranking import FEATURES, LinearRanker  # noqa: E402
+from rag.store import split_chunk_id  # noqa: E402
 
 
 def featurise(qa: NewsQA, questions: list[dict], n: int):
@@ -31,12 +31,9 @@ def featurise(qa: NewsQA, questions: list[dict], n: int):
     r = qa.retriever
     for q in questions:
         c = r.candidates(q["question"], n)
-        ids = sorted(set(c.dense) | set(c.keyword))
-        terms = QueryTerms.build(q["question"], c.language, qa.tokenizer, qa.store.bm25)
-        texts = [_title_and_text(c.rows[cid]) if cid in c.rows else "" for cid in ids]
-        x = candidate_features(terms, qa.store.bm25, texts, c.dense, c.keyword, ids)
-        rrf = [cid.split("::")[0] for cid, _ in r.fuse(c.dense, c.keyword, c.language)]
-        out.append(([cid.split("::")[0] for cid in ids], x, rrf, q["passage_id"]))
+        ids, x = r.features(q["question"], c)
+        rrf = [split_chunk_id(cid)[0] for cid, _ in r.fuse(c.dense, c.keyword, c.language)]
+        out.append(([split_chunk_id(cid)[0] for cid in ids], x, rrf, q["passage_id"]))
     return out
 
 

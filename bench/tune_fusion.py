@@ -23,10 +23,11 @@ from rag.bm25 import Bm25Index, Tokenizer  # noqa: E402
 from rag.chunking import chunk_article  # noqa: E402
 from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
 from rag.query import detect_language, keyword_query  # noqa: E402
+from rag.store import split_chunk_id  # noqa: E402
 
 
 def article_of(chunk_id: str) -> str:
-    return chunk_id.split("::")[0]
+    return split_chunk_id(chunk_id)[0]
 
 
 class Cached:

@@ -45,12 +45,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = qa.rebuild(args.path, show_progress=not args.quiet)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
-    print(f"{report.summary()}  ->  {qa.status()['articles']} articles, {qa.status()['chunks']} chunks "
-          f"in {args.index}")
+    status = qa.status()
+    print(f"{report.summary()}  ->  {status['articles']} articles, {status['chunks']} chunks in {args.index}")
     return 0
 
 
 def _fresh(index: str):
+    """Delete the folder first: NewsQA.reset() would refuse an index built by another embedder, the very case
+    --fresh exists for."""
     import shutil
 
     from . import NewsQA

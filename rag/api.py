@@ -116,7 +116,7 @@ class NewsQA:
         return report
 
     def reset(self) -> None:
-        """Delete the whole index (used by `index --fresh` and when switching embedders)."""
+        """Delete the whole index and start empty (same embedder; `index --fresh` handles a changed one)."""
         with self._lock():
             self.store.close()
             for child in self.config.index_dir.iterdir():

@@ -138,14 +138,17 @@ class HybridRetriever:
         """Order hybrid candidates: the learned ranker when configured and available, else plain fusion."""
         if self.config.fusion != "learned" or self.ranker is None:
             return self.fuse(cands.dense, cands.keyword, cands.language)
-        ids = sorted(set(cands.dense) | set(cands.keyword))
+        ids, x = self.features(query, cands)
         if not ids:
             return []
+        return sorted(zip(ids, self.ranker.score(x).tolist()), key=lambda kv: (-kv[1], kv[0]))
+
+    def features(self, query: str, cands: Candidates) -> tuple[list[str], np.ndarray]:
+        """The learned ranker's inputs: candidate chunk ids and their feature matrix (also used to train it)."""
+        ids = sorted(set(cands.dense) | set(cands.keyword))
         terms = QueryTerms.build(query, cands.language, self.tokenizer, self.store.bm25)
         texts = [_title_and_text(cands.rows[cid]) if cid in cands.rows else "" for cid in ids]
-        scores = self.ranker.score(candidate_features(terms, self.store.bm25, texts, cands.dense, cands.keyword,
-                                                      ids))
-        return sorted(zip(ids, scores.tolist()), key=lambda kv: (-kv[1], kv[0]))
+        return ids, candidate_features(terms, self.store.bm25, texts, cands.dense, cands.keyword, ids)
 
     def fuse(self, dense: dict[str, float], keyword: dict[str, float], language: str = "id") -> list[tuple[str, float]]:
         """Fuse per the config; non-Indonesian questions weigh the (multilingual) dense retriever more."""
