@@ -176,13 +176,20 @@ class ChromaChunks:
                 return ids
             offset += page
 
+    TIE_MARGIN = 10  # extra neighbours fetched so ties at the cut-off are broken by id, not by graph history
+
     def nearest(self, embedding: list[float], n: int, where: dict[str, Any] | None) -> dict[str, float]:
         """Chunk id -> cosine similarity of the n nearest. Ids and distances only: fetching documents and
         metadata inside the query costs more than the search itself (~7 ms vs ~3 ms at n=30)."""
         if n <= 0:
             return {}
-        res = self.collection.query(query_embeddings=[embedding], n_results=n, where=where, include=["distances"])
-        return {cid: 1.0 - dist for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)}
+        # Over-fetch, then cut with a deterministic tie-break (similarity, then id): which of several equally
+        # similar vectors HNSW returns depends on the index's history (inserts, deletes), and the same index
+        # content must give the same candidates however it was built.
+        res = self.collection.query(query_embeddings=[embedding], n_results=n + self.TIE_MARGIN, where=where,
+                                    include=["distances"])
+        ranked = sorted(zip(res["ids"][0], res["distances"][0], strict=True), key=lambda r: (round(r[1], 6), r[0]))
+        return {cid: 1.0 - dist for cid, dist in ranked[:n]}
 
     def get(self, ids: list[str], with_embeddings: bool = False) -> dict[str, dict[str, Any]]:
         if not ids:
