@@ -33,6 +33,15 @@ class Config:
     hnsw_ef_search: int = 128
     hnsw_max_neighbors: int = 32
     batch_size: int = 32
+    # answering (rag/answering.py) and generation (rag/llm.py)
+    llm: str = "none"  # "none" (grounded answer without an LLM) | "local" (GGUF via llama-cpp-python) | "openai"
+    llm_model: str | None = None  # local: path to a .gguf (default: the packaged Qwen2.5-Coder-1.5B); openai: model name
+    llm_url: str | None = None  # openai: base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1
+    llm_api_key: str | None = None  # openai: sent as a Bearer token when set
+    llm_threads: int = 2
+    llm_ctx: int = 4096
+    llm_max_tokens: int = 160
+    llm_timeout: float = 120.0  # seconds, for a server round trip
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
