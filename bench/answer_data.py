@@ -1,0 +1,102 @@
+"""Retrieved hits for the shared QA sets, cached on disk, for training and evaluating the answering stage.
+
+Retrieval is the slow part (an embedding and two Chroma calls per question); the answering stage's models are
+trained and tuned many times over the same hits, so each (index, question set) is retrieved once and pickled.
+Each question keeps its top `depth` hits, so "the gold passage removed from the index" can be simulated by
+dropping the gold article's hits and keeping the next ones (news-domain negatives for answerability).
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag import NewsQA  # noqa: E402
+from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
+from rag.records import Hit  # noqa: E402
+
+CACHE = Path("/work/cache/answer_hits")
+DEPTH = 30
+# IDK-MRC train has 9,332 questions; retrieving all costs ~40 min on 2 busy cores. A fixed random sample keeps
+# the unanswerable/answerable balance and is plenty for a few dozen features.
+IDKMRC_TRAIN_SAMPLE = 3000
+
+
+def _sample(rows: list[dict[str, Any]], n: int, seed: int = 0) -> list[dict[str, Any]]:
+    import random
+
+    if len(rows) <= n:
+        return rows
+    return [rows[i] for i in sorted(random.Random(seed).sample(range(len(rows)), n))]
+
+
+def question_sets(data: Path) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """name -> (which passages file, questions)."""
+    return {
+        "facqa_train": ("passages_facqa.jsonl", list(read_jsonl(data / "qa_facqa_train.jsonl"))),
+        "facqa_valid": ("passages_facqa.jsonl", list(read_jsonl(data / "qa_facqa_valid.jsonl"))),
+        "facqa_train_en": ("passages_facqa.jsonl", list(read_jsonl(ROOT / "bench" / "data" / "facqa_train_en.jsonl"))),
+        "facqa_valid_en": ("passages_facqa.jsonl",
+                           list(read_jsonl(ROOT / "tests" / "fixtures" / "facqa_valid_en.jsonl"))),
+        "idkmrc_train": ("passages_idkmrc.jsonl", _sample(list(read_jsonl(data / "qa_idkmrc_train.jsonl.gz")),
+                                                          IDKMRC_TRAIN_SAMPLE)),
+        "idkmrc_valid": ("passages_idkmrc.jsonl", list(read_jsonl(data / "qa_idkmrc_valid.jsonl"))),
+    }
+
+
+def cached_hits(qa: NewsQA, name: str, questions: Sequence[dict[str, Any]], depth: int = DEPTH,
+                cache: Path = CACHE) -> list[list[Hit]]:
+    """Top-`depth` hybrid hits per question, from the cache when the index and questions are unchanged."""
+    key = hashlib.sha1(repr((qa.store.manifest.updated_at, depth, [q["question"] for q in questions],
+                             qa.config.fusion)).encode()).hexdigest()[:12]
+    path = cache / f"{name}-{key}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    t = time.time()
+    out = []
+    for n, q in enumerate(questions):
+        out.append(qa.search(q["question"], k=depth))
+        if n % 500 == 499:
+            print(f"  {name}: {n + 1}/{len(questions)} in {time.time() - t:.0f}s", flush=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(out))
+    return out
+
+
+def without_article(hits: Sequence[Hit], article_id: str, k: int) -> list[Hit]:
+    """The top k hits once an article is gone from the index (its chunks dropped, the rest move up)."""
+    return [h for h in hits if h.article_id != article_id][:k]
+
+
+def open_index(index: str, data: Path, passages_file: str) -> NewsQA:
+    qa = NewsQA(index)
+    qa.add(passages_as_articles(data / passages_file), show_progress=True)  # no-op when already indexed
+    return qa
+
+
+if __name__ == "__main__":
+    import argparse
+
+    p = argparse.ArgumentParser(description="retrieve and cache hits for the QA sets")
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    p.add_argument("--facqa-index", default="/work/cache/facqa")
+    p.add_argument("--idkmrc-index", default="/work/cache/idkmrc")
+    p.add_argument("--only", nargs="*")
+    args = p.parse_args()
+    data = Path(args.data)
+    indexes = {"passages_facqa.jsonl": args.facqa_index, "passages_idkmrc.jsonl": args.idkmrc_index}
+    opened: dict[str, NewsQA] = {}
+    for name, (passages, qs) in question_sets(data).items():
+        if args.only and name not in args.only:
+            continue
+        if passages not in opened:
+            opened[passages] = open_index(indexes[passages], data, passages)
+        hits = cached_hits(opened[passages], name, qs)
+        print(name, len(hits))

@@ -1,0 +1,256 @@
+"""Train the answering stage's two small models on *train* splits; report *valid*.
+
+    python bench/train_answering.py evidence [--write]       # sentence scorer -> rag/evidence_model.json
+    python bench/train_answering.py answerability [--write]  # refusal trees  -> rag/answerability.json
+
+Evidence: every sentence of the top 5 hybrid hits of a FacQA train question (Indonesian + 80 hand-translated
+English) is labelled 1 when it contains a gold answer; logistic regression, C chosen on the last 20% of train.
+Answerability: one row per question: IDK-MRC train (is_impossible -> refuse) + FacQA train (answerable) + the same
+FacQA train questions with their gold passage removed from the hits (refuse: news-domain negatives).
+Hits come from bench/answer_data.py (cached). Valid numbers are printed, never used for choices.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from answer_data import cached_hits, open_index, question_sets, without_article  # noqa: E402
+
+from rag.answerability import FEATURES as A_FEATURES  # noqa: E402
+from rag.answerability import TreeEnsemble, answerability_features  # noqa: E402
+from rag.bm25 import Tokenizer  # noqa: E402
+from rag.evidence import SENTENCE_FEATURES, SentenceScorer, rank_sentences, sentence_features, split_hits  # noqa: E402
+from rag.query import detect_language  # noqa: E402
+from rag.ranking import QueryTerms  # noqa: E402
+
+TOP = 5
+
+
+def norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def contains_answer(text: str, q: dict[str, Any]) -> bool:
+    t = norm(text)
+    return any(norm(a) and norm(a) in t for a in q["answers"])
+
+
+def evidence_rows(qa, questions, hits_per_q, tokenizer):
+    """Per question: (sentence feature matrix, labels, sentences)."""
+    out = []
+    for q, hits in zip(questions, hits_per_q):
+        terms = QueryTerms.build(q["question"], detect_language(q["question"]), tokenizer, qa.store.bm25)
+        sents = split_hits(hits[:TOP])
+        x = sentence_features(terms, tokenizer, sents)
+        y = np.array([contains_answer(s.text, q) for s in sents], dtype=np.int64)
+        out.append((x, y, sents))
+    return out
+
+
+def fit_scorer(rows, c: float) -> SentenceScorer:
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.vstack([r[0] for r in rows if len(r[1])])
+    y = np.concatenate([r[1] for r in rows if len(r[1])])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=c, max_iter=3000)
+    model.fit((x - mean) / scale, y)
+    return SentenceScorer(model.coef_[0], model.intercept_[0], mean, scale)
+
+
+def evidence_metrics(rows, scorer: SentenceScorer) -> dict[str, float]:
+    """Share of questions whose gold answer is in: the best sentence, its context window, the best 2/4 sentences."""
+    n = len(rows) or 1
+    m = {"top1": 0, "top1_window": 0, "top2": 0, "top4": 0, "top_passage": 0}
+    for x, y, sents in rows:
+        if not len(y):
+            continue
+        p = scorer.probability(x)
+        order = np.argsort(-p, kind="stable")
+        m["top1"] += y[order[0]]
+        m["top2"] += y[order[:2]].max()
+        m["top4"] += y[order[:4]].max()
+        best = sents[order[0]]
+        m["top1_window"] += bool(y[order[0]]) or any(y[i] for i, s in enumerate(sents)
+                                                      if s.hit is best.hit and abs(s.position - best.position) == 1)
+        m["top_passage"] += any(y[i] for i, s in enumerate(sents) if s.hit_rank == 0)
+    return {k: v / n for k, v in m.items()}
+
+
+def run_evidence(args) -> None:
+    data = Path(args.data)
+    sets = question_sets(data)
+    qa = open_index(args.facqa_index, data, "passages_facqa.jsonl")
+    tok = Tokenizer()
+    rows = {}
+    for name in ("facqa_train", "facqa_train_en", "facqa_valid", "facqa_valid_en"):
+        _, qs = sets[name]
+        rows[name] = evidence_rows(qa, qs, cached_hits(qa, name, qs), tok)
+    fit_id, dev_id = _split(rows["facqa_train"])
+    fit_en, dev_en = _split(rows["facqa_train_en"])
+    print(f"{'model':<12}{'dev-id top1/win/top2/top4/passage':>42}{'dev-en':>42}")
+    base = SentenceScorer.untrained()
+    print(f"{'hand':<12}{_fmt(evidence_metrics(dev_id, base)):>42}{_fmt(evidence_metrics(dev_en, base)):>42}")
+    best = None
+    for c in (0.01, 0.1, 1.0, 10.0):
+        s = fit_scorer(fit_id + fit_en, c)
+        mi, me = evidence_metrics(dev_id, s), evidence_metrics(dev_en, s)
+        print(f"{'C=' + str(c):<12}{_fmt(mi):>42}{_fmt(me):>42}")
+        key = mi["top1"] * len(dev_id) + me["top1"] * len(dev_en)
+        if best is None or key > best[0]:
+            best = (key, c)
+    scorer = fit_scorer(rows["facqa_train"] + rows["facqa_train_en"], best[1])
+    print(f"chosen C={best[1]}; weights:")
+    for name, w in zip(SENTENCE_FEATURES, scorer.weights):
+        print(f"  {name:<24}{w:+.3f}")
+    vi, ve = evidence_metrics(rows["facqa_valid"], scorer), evidence_metrics(rows["facqa_valid_en"], scorer)
+    print(f"VALID id {_fmt(vi)}   en {_fmt(ve)}   (top1/window/top2/top4/top passage)")
+    if args.write:
+        scorer.info = {"trained_on": "FacQA train (id) + 80 hand-translated en; top-5 hybrid hits",
+                       "C": best[1], "date": time.strftime("%Y-%m-%d"),
+                       "valid_id": _fmt(vi), "valid_en": _fmt(ve)}
+        scorer.save()
+        print("wrote rag/evidence_model.json")
+
+
+def answerability_rows(qa, questions, hits_per_q, tokenizer, scorer, drop_gold: bool):
+    xs = []
+    for q, hits in zip(questions, hits_per_q):
+        top = without_article(hits, q["passage_id"], TOP) if drop_gold else hits[:TOP]
+        terms = QueryTerms.build(q["question"], detect_language(q["question"]), tokenizer, qa.store.bm25)
+        sents = rank_sentences(terms, tokenizer, top, scorer)
+        xs.append(answerability_features(q["question"], terms, tokenizer, top, sents))
+    return np.vstack(xs) if xs else np.zeros((0, len(A_FEATURES)))
+
+
+def refusal_curve(p_answerable: np.ndarray, unanswerable: np.ndarray, thresholds: Sequence[float]):
+    """(threshold, precision, recall, refused share) of refusing when p < threshold."""
+    out = []
+    for t in thresholds:
+        refuse = p_answerable < t
+        tp = (refuse & unanswerable).sum()
+        precision = tp / refuse.sum() if refuse.sum() else 1.0
+        recall = tp / unanswerable.sum() if unanswerable.sum() else 0.0
+        out.append((t, precision, recall, refuse.mean()))
+    return out
+
+
+def run_answerability(args) -> None:
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    data = Path(args.data)
+    sets = question_sets(data)
+    tok = Tokenizer()
+    scorer = SentenceScorer.load()
+    fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
+    iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
+    t0 = time.time()
+    feats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, qa in (("idkmrc_train", iq), ("idkmrc_valid", iq)):
+        _, qs = sets[name]
+        x = answerability_rows(qa, qs, cached_hits(qa, name, qs), tok, scorer, False)
+        feats[name] = (x, np.array([not q["is_impossible"] for q in qs], dtype=np.int64))
+    for name in ("facqa_train", "facqa_train_en", "facqa_valid", "facqa_valid_en"):
+        _, qs = sets[name]
+        hits = cached_hits(fq, name, qs)
+        feats[name] = (answerability_rows(fq, qs, hits, tok, scorer, False), np.ones(len(qs), dtype=np.int64))
+        feats[name + "_nogold"] = (answerability_rows(fq, qs, hits, tok, scorer, True),
+                                   np.zeros(len(qs), dtype=np.int64))
+    print(f"features in {time.time() - t0:.0f}s")
+    train_parts = ["idkmrc_train", "facqa_train", "facqa_train_nogold", "facqa_train_en", "facqa_train_en_nogold"]
+    # dev = last 20% of each training part (choices are made there), fit on the rest
+    fit_x, fit_y, dev = [], [], {}
+    for part in train_parts:
+        x, y = feats[part]
+        cut = int(len(x) * 0.8)
+        fit_x.append(x[:cut])
+        fit_y.append(y[:cut])
+        dev[part] = (x[cut:], y[cut:])
+    fx, fy = np.vstack(fit_x), np.concatenate(fit_y)
+    best = None
+    for depth in (3, 4):
+        for n in (200, 400):
+            m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
+                                           random_state=0).fit(fx, fy)
+            dx = np.vstack([dev[p][0] for p in train_parts])
+            dy = np.concatenate([dev[p][1] for p in train_parts])
+            auc = roc_auc_score(dy, m.predict_proba(dx)[:, 1])
+            auc_idk = roc_auc_score(dev["idkmrc_train"][1], m.predict_proba(dev["idkmrc_train"][0])[:, 1])
+            print(f"depth={depth} n={n}: dev AUC all {auc:.3f}, idk-mrc {auc_idk:.3f}")
+            if best is None or auc > best[0]:
+                best = (auc, depth, n, m)
+    _, depth, n, m = best
+    # operating point on dev: refuse when p < t; the largest t that refuses <= target of FacQA (answerable) dev
+    fac_dev = np.concatenate([m.predict_proba(dev[p][0])[:, 1] for p in ("facqa_train", "facqa_train_en")])
+    threshold = float(np.quantile(fac_dev, args.max_facqa_refusal))
+    print(f"chosen depth={depth} n={n}; threshold {threshold:.3f} refuses {args.max_facqa_refusal:.0%} of FacQA dev")
+    x_all = np.vstack([feats[p][0] for p in train_parts])
+    y_all = np.concatenate([feats[p][1] for p in train_parts])
+    m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
+                                   random_state=0).fit(x_all, y_all)
+    fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
+    model = TreeEnsemble.from_sklearn(m, threshold)
+    assert np.allclose(model.probability(feats["idkmrc_valid"][0]), m.predict_proba(feats["idkmrc_valid"][0])[:, 1])
+    print("feature importances:")
+    for name, imp in sorted(zip(A_FEATURES, m.feature_importances_), key=lambda kv: -kv[1])[:15]:
+        print(f"  {name:<30}{imp:.3f}")
+    vx, vy = feats["idkmrc_valid"]
+    p_idk = model.probability(vx)
+    p_fac = model.probability(feats["facqa_valid"][0])
+    p_fac_en = model.probability(feats["facqa_valid_en"][0])
+    p_nogold = model.probability(feats["facqa_valid_nogold"][0])
+    print(f"VALID AUC idk-mrc {roc_auc_score(vy, p_idk):.3f}; "
+          f"FacQA answerable-vs-gold-removed {roc_auc_score(np.r_[np.ones(len(p_fac)), np.zeros(len(p_nogold))], np.r_[p_fac, p_nogold]):.3f}")
+    print(f"{'threshold':>10}{'IDK prec':>10}{'IDK rec':>10}{'FacQA refused':>15}{'FacQA-en refused':>18}"
+          f"{'FacQA nogold refused':>22}")
+    grid = sorted({round(float(t), 3) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)})
+    for t, prec, rec, _ in refusal_curve(p_idk, vy == 0, grid):
+        mark = "  <- chosen" if abs(t - round(threshold, 3)) < 1e-9 else ""
+        print(f"{t:>10.3f}{prec:>10.3f}{rec:>10.3f}{(p_fac < t).mean():>15.3f}{(p_fac_en < t).mean():>18.3f}"
+              f"{(p_nogold < t).mean():>22.3f}{mark}")
+    print(f"(train FacQA refused at threshold: {(fac_train < threshold).mean():.3f})")
+    if args.write:
+        prec_rec = refusal_curve(p_idk, vy == 0, [threshold])[0]
+        model.info = {"trained_on": "IDK-MRC train + FacQA train (+80 en) answerable and gold-removed",
+                      "depth": depth, "n_estimators": n, "date": time.strftime("%Y-%m-%d"),
+                      "threshold_rule": f"refuses {args.max_facqa_refusal:.0%} of FacQA train dev questions",
+                      "valid": {"idkmrc_precision": round(prec_rec[1], 3), "idkmrc_recall": round(prec_rec[2], 3),
+                                "facqa_refused": round(float((p_fac < threshold).mean()), 3)}}
+        model.save()
+        print("wrote rag/answerability.json")
+
+
+def _split(rows: list) -> tuple[list, list]:
+    cut = int(len(rows) * 0.8)
+    return rows[:cut], rows[cut:]
+
+
+def _fmt(m: dict[str, float]) -> str:
+    return "/".join(f"{v:.3f}" for v in m.values())
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("what", choices=["evidence", "answerability"])
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    p.add_argument("--facqa-index", default="/work/cache/facqa")
+    p.add_argument("--idkmrc-index", default="/work/cache/idkmrc")
+    p.add_argument("--max-facqa-refusal", type=float, default=0.05)
+    p.add_argument("--write", action="store_true")
+    args = p.parse_args()
+    run_evidence(args) if args.what == "evidence" else run_answerability(args)
+
+
+if __name__ == "__main__":
+    main()

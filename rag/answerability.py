@@ -1,0 +1,223 @@
+"""Answerability: do the retrieved passages answer the question, or should we say "the sources don't say"?
+
+Why a calibrated model and not the LLM: the packaged 1.5B model refused only 3 of 20 unanswerable questions and
+said "yes" to every self-check (DESIGN.md). The decision is made here, *before* any generation, by gradient-
+boosted trees over features of the question and the evidence: which of the question's rare words, names,
+numbers and negations the best passages lack (unanswerable questions are often minimal edits of answerable ones:
+a swapped name, a different year, an inserted "tidak", an antonym), how well the best sentence scores, and
+whether it holds a phrase of the kind asked for. Trained on IDK-MRC train plus FacQA train questions with
+their gold passage removed (bench/train_answering.py); the trees are stored as plain JSON (`rag/answerability.json`)
+and evaluated with numpy, so no pickle and no scikit-learn at run time.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .bm25 import Tokenizer
+from .evidence import Sentence
+from .ranking import QueryTerms, answer_evidence
+from .records import Hit
+
+DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
+
+_WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+NEGATIONS = frozenset({"tidak", "tak", "bukan", "belum", "tanpa", "jangan", "enggan", "gagal", "not", "no", "never",
+                       "without", "nor", "neither", "non"})
+
+# Pairs of opposite words (Indonesian and English). A question asking about "the last" when the passage says
+# "the first" is a classic unanswerable minimal edit. Linguistic knowledge, not tuned to any question set.
+_ANTONYM_PAIRS = (
+    ("pertama", "terakhir"), ("awal", "akhir"), ("terbesar", "terkecil"), ("besar", "kecil"),
+    ("tertinggi", "terendah"), ("tinggi", "rendah"), ("terpanjang", "terpendek"), ("panjang", "pendek"),
+    ("terbanyak", "tersedikit"), ("banyak", "sedikit"), ("terluas", "tersempit"), ("luas", "sempit"),
+    ("tertua", "termuda"), ("tua", "muda"), ("terberat", "teringan"), ("berat", "ringan"),
+    ("tercepat", "terlambat"), ("cepat", "lambat"), ("terdekat", "terjauh"), ("dekat", "jauh"),
+    ("utara", "selatan"), ("barat", "timur"), ("atas", "bawah"), ("dalam", "luar"), ("kiri", "kanan"),
+    ("sebelum", "sesudah"), ("sebelum", "setelah"), ("masuk", "keluar"), ("naik", "turun"), ("buka", "tutup"),
+    ("laki", "perempuan"), ("pria", "wanita"), ("ayah", "ibu"), ("suami", "istri"), ("lahir", "meninggal"),
+    ("menang", "kalah"), ("kemenangan", "kekalahan"), ("mulai", "selesai"), ("dimulai", "berakhir"),
+    ("baru", "lama"), ("modern", "kuno"), ("positif", "negatif"), ("maksimum", "minimum"),
+    ("tertinggi", "terrendah"), ("hidup", "mati"), ("membeli", "menjual"), ("impor", "ekspor"),
+    ("first", "last"), ("largest", "smallest"), ("biggest", "smallest"), ("highest", "lowest"),
+    ("longest", "shortest"), ("oldest", "youngest"), ("north", "south"), ("east", "west"), ("before", "after"),
+    ("won", "lost"), ("win", "lose"), ("born", "died"), ("start", "end"), ("male", "female"), ("buy", "sell"),
+)
+ANTONYMS: dict[str, frozenset[str]] = {}
+for _a, _b in _ANTONYM_PAIRS:
+    ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
+    ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
+
+ANSWER_TYPES = ("who", "where", "when", "number", "other")
+
+FEATURES = (
+    "top_score", "score_gap", "best_sentence", "second_sentence", "sentence_gap",
+    "idf_coverage_top", "idf_coverage_best_window", "idf_coverage_top3",
+    "missing_max_idf_top", "missing_idf_top", "missing_terms_top", "missing_max_idf_best_window",
+    "missing_max_idf_top3",
+    "neutral_coverage_top", "neutral_coverage_best", "missing_numbers_top", "missing_names_top",
+    "bigram_coverage_top", "bigram_coverage_best_window",
+    "question_negated", "negation_mismatch_best", "antonym_swap_best", "antonym_swap_top",
+    "type_evidence_best", "type_evidence_top",
+    "is_en", "query_terms", "query_mean_idf", "top_len",
+    *(f"type_{t}" for t in ANSWER_TYPES),
+)
+
+
+@dataclass
+class Decision:
+    answerable: bool
+    probability: float  # P(the evidence answers the question), calibrated on the training data
+    threshold: float
+
+
+def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenizer, hits: Sequence[Hit],
+                           sentences: Sequence[Sentence]) -> np.ndarray:
+    """One row of FEATURES for a question and its evidence (hits best first, sentences best first)."""
+    x = dict.fromkeys(FEATURES, 0.0)
+    q_words = [w.lower() for w in _WORD.findall(question)]
+    q_tokens = tokenizer(question if terms.language == "id" else " ".join(sorted(terms.neutral)))
+    q_bigrams = set(zip(q_tokens, q_tokens[1:]))
+    idf = terms.idf
+    idf_total = sum(idf.values()) or 1.0
+    x["is_en"] = 1.0 if terms.language != "id" else 0.0
+    x["query_terms"] = float(len(idf))
+    x["query_mean_idf"] = idf_total / len(idf) if idf else 0.0
+    for t in ANSWER_TYPES:
+        x[f"type_{t}"] = 1.0 if terms.answer_type == t else 0.0
+    x["question_negated"] = 1.0 if NEGATIONS & set(q_words) else 0.0
+    if not hits:
+        return np.asarray([x[f] for f in FEATURES], dtype=np.float64)
+
+    def coverage(text: str) -> tuple[float, float, float, float, list[str]]:
+        toks = tokenizer(text)
+        present = set(toks)
+        covered = sum(w for t, w in idf.items() if t in present)
+        missing = [w for t, w in idf.items() if t not in present]
+        bigrams = set(zip(toks, toks[1:]))
+        bi = (len(q_bigrams & bigrams) / len(q_bigrams)) if q_bigrams else 1.0
+        return covered / idf_total, max(missing, default=0.0), sum(missing), bi, toks
+
+    top = hits[0]
+    top_text = f"{top.title}\n{top.text}"
+    cov, miss_max, miss_sum, bi, top_tokens = coverage(top_text)
+    x["top_score"] = top.score
+    x["score_gap"] = top.score - hits[1].score if len(hits) > 1 else 5.0
+    x["idf_coverage_top"], x["missing_max_idf_top"], x["missing_idf_top"] = cov, miss_max, miss_sum
+    x["missing_terms_top"] = float(sum(t not in set(top_tokens) for t in idf))
+    x["bigram_coverage_top"] = bi
+    x["top_len"] = math.log1p(len(top.text))
+    top3 = "\n".join(f"{h.title}\n{h.text}" for h in hits[:3])
+    cov3, miss3, _, _, _ = coverage(top3)
+    x["idf_coverage_top3"], x["missing_max_idf_top3"] = cov3, miss3
+    top_lower = set(_WORD.findall(top_text.lower()))
+    neutral = terms.neutral
+    if neutral:
+        top_set = set(top_tokens)
+        x["neutral_coverage_top"] = sum(t in top_set for t in neutral) / len(neutral)
+    else:
+        x["neutral_coverage_top"] = 1.0
+    q_numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER.findall(question)}
+    top_numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER.findall(top_text)}
+    x["missing_numbers_top"] = float(len(q_numbers - top_numbers))
+    q_names = {w.lower() for i, w in enumerate(_WORD.findall(question)) if i > 0 and w[0].isupper()}
+    x["missing_names_top"] = float(len(q_names - top_lower))
+    x["antonym_swap_top"] = _antonym_swap(q_words, top_lower)
+    names, numbers, has_date = answer_evidence(terms, top.text)
+    x["type_evidence_top"] = _typed(terms.answer_type, names, numbers, has_date)
+    if sentences:
+        best = sentences[0]
+        x["best_sentence"] = best.score
+        x["second_sentence"] = sentences[1].score if len(sentences) > 1 else 0.0
+        x["sentence_gap"] = x["best_sentence"] - x["second_sentence"]
+        cov_b, miss_b, _, bi_b, _ = coverage(best.context)
+        x["idf_coverage_best_window"], x["missing_max_idf_best_window"] = cov_b, miss_b
+        x["bigram_coverage_best_window"] = bi_b
+        best_tokens = set(tokenizer(best.text))
+        x["neutral_coverage_best"] = (sum(t in best_tokens for t in neutral) / len(neutral)) if neutral else 1.0
+        best_words = set(_WORD.findall(best.context.lower()))
+        x["negation_mismatch_best"] = 1.0 if bool(NEGATIONS & set(q_words)) != bool(NEGATIONS & best_words) else 0.0
+        x["antonym_swap_best"] = _antonym_swap(q_words, best_words)
+        names, numbers, has_date = answer_evidence(terms, best.text)
+        x["type_evidence_best"] = _typed(terms.answer_type, names, numbers, has_date)
+    return np.asarray([x[f] for f in FEATURES], dtype=np.float64)
+
+
+def _antonym_swap(question_words: Sequence[str], passage_words: set[str]) -> float:
+    """1 when the question has a word the passage lacks while the passage has its opposite."""
+    for w in question_words:
+        opposite = ANTONYMS.get(w)
+        if opposite and w not in passage_words and opposite & passage_words:
+            return 1.0
+    return 0.0
+
+
+def _typed(answer_type: str, names: float, numbers: float, has_date: float) -> float:
+    return {"who": names, "where": names, "when": has_date, "number": numbers, "other": names}[answer_type]
+
+
+class TreeEnsemble:
+    """Binary gradient-boosted trees (scikit-learn's GradientBoostingClassifier, exported to JSON)."""
+
+    def __init__(self, trees: list[dict[str, list]], init: float, learning_rate: float, threshold: float,
+                 features: Sequence[str] = FEATURES, info: dict | None = None) -> None:
+        if tuple(features) != FEATURES:
+            raise ValueError("answerability model was trained on other features; "
+                             "retrain with bench/train_answering.py")
+        self.trees = [{k: np.asarray(v) for k, v in t.items()} for t in trees]
+        self.init = float(init)
+        self.learning_rate = float(learning_rate)
+        self.threshold = float(threshold)
+        self.info = dict(info or {})
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(x)
+        raw = np.full(len(x), self.init)
+        for t in self.trees:
+            node = np.zeros(len(x), dtype=np.int64)
+            left, right, feat, thr, value = t["left"], t["right"], t["feature"], t["threshold"], t["value"]
+            for _ in range(64):
+                inner = left[node] >= 0
+                if not inner.any():
+                    break
+                go_left = x[np.arange(len(x)), np.maximum(feat[node], 0)] <= thr[node]
+                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+            raw += self.learning_rate * value[node]
+        return 1.0 / (1.0 + np.exp(-raw))
+
+    def decide(self, x: np.ndarray) -> Decision:
+        p = float(self.probability(x)[0])
+        return Decision(answerable=p >= self.threshold, probability=p, threshold=self.threshold)
+
+    def save(self, path: Path = DEFAULT_MODEL) -> None:
+        path.write_text(json.dumps({"features": list(FEATURES), "init": self.init,
+                                    "learning_rate": self.learning_rate, "threshold": self.threshold,
+                                    "info": self.info,
+                                    "trees": [{k: v.tolist() for k, v in t.items()} for t in self.trees]}),
+                        encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL) -> TreeEnsemble:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(raw["trees"], raw["init"], raw["learning_rate"], raw["threshold"], raw["features"],
+                   raw.get("info"))
+
+    @classmethod
+    def from_sklearn(cls, model, threshold: float, info: dict | None = None) -> TreeEnsemble:
+        """Export a fitted binary sklearn GradientBoostingClassifier (log-loss)."""
+        trees = []
+        for est in model.estimators_[:, 0]:
+            t = est.tree_
+            trees.append({"left": t.children_left.tolist(), "right": t.children_right.tolist(),
+                          "feature": t.feature.tolist(), "threshold": t.threshold.tolist(),
+                          "value": t.value[:, 0, 0].tolist()})
+        prior = float(model.init_.class_prior_[1])
+        return cls(trees, math.log(prior / (1 - prior)), model.learning_rate, threshold, info=info)

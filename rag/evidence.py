@@ -1,0 +1,140 @@
+"""Evidence: which sentences of the retrieved passages answer the question.
+
+Why sentences: a reader checks a claim against one or two sentences, not a 700-character chunk, and a small LLM
+given four numbered sentences phrases far better than one given four passages. Sentences are scored by a small
+linear model (weights in `rag/evidence_model.json`, trained on FacQA *train* by bench/train_answering.py) over
+features that say "this sentence holds the question's rare words, and a phrase of the kind asked for
+(a name for who, a date for when, a number for how many) that the question does not already contain".
+Every sentence keeps its character offsets into the article text, so a quote can be highlighted exactly.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .bm25 import Tokenizer
+from .chunking import sentence_spans
+from .ranking import QueryTerms, answer_evidence
+from .records import Hit
+
+DEFAULT_MODEL = Path(__file__).with_name("evidence_model.json")
+
+SENTENCE_FEATURES = (
+    "passage_score_gap", "inv_passage_rank", "inv_sentence_pos", "log_len",
+    "idf_coverage", "window_idf_coverage", "neutral_coverage", "missing_idf",
+    "is_en", "is_en_x_neutral",
+    "who_x_new_names", "where_x_new_names", "when_x_date", "number_x_new_numbers", "other_x_new_names",
+    "type_evidence_any",
+)
+
+
+@dataclass
+class Sentence:
+    """One sentence of a retrieved passage. `start`/`end` are offsets into the *article* text; `context_*` widen
+    it by one neighbouring sentence of the same passage (what a quote shows)."""
+
+    hit: Hit
+    hit_rank: int  # 0 = best passage
+    position: int  # index of the sentence within its passage
+    text: str
+    start: int
+    end: int
+    context: str
+    context_start: int
+    context_end: int
+    score: float = 0.0
+
+
+def split_hits(hits: Sequence[Hit]) -> list[Sentence]:
+    """Every sentence of every hit, with its previous/next sentence as context."""
+    out: list[Sentence] = []
+    for rank, hit in enumerate(hits):
+        spans = sentence_spans(hit.text) or ([(0, len(hit.text))] if hit.text.strip() else [])
+        for i, (s, e) in enumerate(spans):
+            cs = spans[i - 1][0] if i > 0 else s
+            ce = spans[i + 1][1] if i + 1 < len(spans) else e
+            out.append(Sentence(hit=hit, hit_rank=rank, position=i, text=hit.text[s:e], start=hit.start + s,
+                                end=hit.start + e, context=hit.text[cs:ce], context_start=hit.start + cs,
+                                context_end=hit.start + ce))
+    return out
+
+
+def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequence[Sentence]) -> np.ndarray:
+    """Feature matrix (len(sentences) x len(SENTENCE_FEATURES))."""
+    if not sentences:
+        return np.zeros((0, len(SENTENCE_FEATURES)))
+    top_score = max(s.hit.score for s in sentences)
+    idf_total = sum(terms.idf.values()) or 1.0
+    token_sets = [set(tokenizer(s.text)) for s in sentences]
+    window_sets = [set(tokenizer(s.context)) for s in sentences]
+    is_en = 1.0 if terms.language != "id" else 0.0
+    t = terms.answer_type
+    rows = []
+    for s, tokens, window in zip(sentences, token_sets, window_sets):
+        covered = sum(w for tok, w in terms.idf.items() if tok in tokens)
+        covered_window = sum(w for tok, w in terms.idf.items() if tok in window)
+        neutral = (sum(tok in tokens for tok in terms.neutral) / len(terms.neutral)) if terms.neutral else 1.0
+        names, numbers, has_date = answer_evidence(terms, s.text)
+        typed = {"who": names, "where": names, "when": has_date, "number": numbers, "other": names}[t]
+        rows.append([
+            s.hit.score - top_score, 1.0 / (1 + s.hit_rank), 1.0 / (1 + s.position), math.log1p(len(s.text)),
+            covered / idf_total, covered_window / idf_total, neutral, (idf_total - covered) if terms.idf else 0.0,
+            is_en, is_en * neutral,
+            names * (t == "who"), names * (t == "where"), has_date * (t == "when"), numbers * (t == "number"),
+            names * (t == "other"), 1.0 if typed > 0 else 0.0,
+        ])
+    return np.asarray(rows, dtype=np.float64)
+
+
+class SentenceScorer:
+    """Logistic model: P(sentence holds the answer) from SENTENCE_FEATURES (standardised)."""
+
+    def __init__(self, weights: Sequence[float], bias: float, mean: Sequence[float], scale: Sequence[float],
+                 features: Sequence[str] = SENTENCE_FEATURES, info: dict | None = None) -> None:
+        if tuple(features) != SENTENCE_FEATURES:
+            raise ValueError("evidence model was trained on other features; retrain with bench/train_answering.py")
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.bias = float(bias)
+        self.mean = np.asarray(mean, dtype=np.float64)
+        self.scale = np.asarray(scale, dtype=np.float64)
+        self.info = dict(info or {})
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def save(self, path: Path = DEFAULT_MODEL) -> None:
+        path.write_text(json.dumps({"features": list(SENTENCE_FEATURES), "weights": self.weights.tolist(),
+                                    "bias": self.bias, "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                                    "info": self.info}, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL) -> SentenceScorer:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(raw["weights"], raw["bias"], raw["mean"], raw["scale"], raw["features"], raw.get("info"))
+
+    @classmethod
+    def untrained(cls) -> SentenceScorer:
+        """Hand-set weights (coverage, then passage rank) for when no trained model ships: ranks sensibly."""
+        w = np.zeros(len(SENTENCE_FEATURES))
+        for name, value in {"idf_coverage": 2.0, "window_idf_coverage": 0.5, "inv_passage_rank": 1.0,
+                            "neutral_coverage": 1.0, "type_evidence_any": 0.5, "passage_score_gap": 0.5}.items():
+            w[SENTENCE_FEATURES.index(name)] = value
+        return cls(w, 0.0, np.zeros(len(w)), np.ones(len(w)), info={"untrained": True})
+
+
+def rank_sentences(terms: QueryTerms, tokenizer: Tokenizer, hits: Sequence[Hit],
+                   scorer: SentenceScorer) -> list[Sentence]:
+    """All sentences of the hits, best first (ties: better passage, earlier sentence)."""
+    sentences = split_hits(hits)
+    if not sentences:
+        return []
+    probs = scorer.probability(sentence_features(terms, tokenizer, sentences))
+    for s, p in zip(sentences, probs.tolist()):
+        s.score = p
+    return sorted(sentences, key=lambda s: (-s.score, s.hit_rank, s.position))

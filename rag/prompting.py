@@ -1,0 +1,67 @@
+"""The prompt for generative mode: rules + few-shot turns (a constant prefix) + the numbered evidence.
+
+Why a constant prefix: llama.cpp reuses the KV cache of the longest common prompt prefix, so keeping the
+system prompt and examples byte-identical across questions makes a warm answer cost only the new tokens.
+Why few-shot refusals even though answerability is decided before generation: they teach the small model that
+"not in the sources" is an allowed output, which keeps it from padding answers with invented detail.
+The examples are invented for this prompt (not from any evaluation set).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .records import Hit
+
+SYSTEM = (
+    "You answer questions about news using ONLY the numbered sources given with each question. "
+    "Rules: answer in the language of the question (English or Indonesian); write one or two short sentences; "
+    "end every sentence with the number of the source it comes from, like [1]; copy names, numbers and dates "
+    "exactly as the source writes them; never add facts that are not in the sources; if the sources do not "
+    "contain the answer, reply exactly \"The sources don't answer this.\" in English or "
+    "\"Sumber tidak menjawab pertanyaan ini.\" in Indonesian."
+)
+
+_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    ("[1] (antaranews.com, 3 Maret 2023) Gubernur Jawa Barat Ridwan Kamil meresmikan Jembatan Cikapundung di "
+     "Bandung, Jumat (3/3/2023).\n[2] (antaranews.com, 3 Maret 2023) Jembatan sepanjang 120 meter itu dibangun "
+     "dengan biaya Rp 45 miliar.",
+     "Who opened the Cikapundung bridge?",
+     "West Java Governor Ridwan Kamil opened the Cikapundung bridge in Bandung on Friday, 3 March 2023 [1]."),
+    ("[1] (tempo.co, 12 Mei 2021) Banjir merendam 350 rumah di Kecamatan Sukamaju, Rabu (12/5/2021).\n"
+     "[2] (tempo.co, 12 Mei 2021) Warga mengungsi ke balai desa.",
+     "Berapa rumah yang terendam banjir di Sukamaju?",
+     "Banjir merendam 350 rumah di Kecamatan Sukamaju [1]."),
+    ("[1] (kompas.com, 8 Juni 2022) Tim nasional futsal Indonesia menang 3-1 atas Thailand dalam laga uji coba "
+     "di Jakarta.",
+     "Who coached the Indonesian futsal team?",
+     "The sources don't answer this."),
+    ("[1] (detik.com, 20 Januari 2020) Menteri Kesehatan meninjau RSUD Kota Bogor pada Senin (20/1/2020).",
+     "Kapan Menteri Keuangan mengunjungi Bogor?",
+     "Sumber tidak menjawab pertanyaan ini."),
+)
+
+
+def format_sources(numbered: Sequence[tuple[int, Hit, str]], language: str = "id") -> str:
+    """"[n] (outlet, date) sentence" lines: the model sees where each sentence comes from."""
+    lines = []
+    for n, hit, text in numbered:
+        meta = ", ".join(p for p in (hit.source, hit.date) if p)
+        lines.append(f"[{n}] ({meta}) {text}" if meta else f"[{n}] {text}")
+    return "\n".join(lines)
+
+
+def _user(sources: str, question: str) -> str:
+    return f"Sources:\n{sources}\n\nQuestion: {question}"
+
+
+def prefix_messages() -> list[dict[str, str]]:
+    """The constant part (system + few-shot turns): warm it once, reuse it for every question."""
+    messages = [{"role": "system", "content": SYSTEM}]
+    for sources, question, answer in _EXAMPLES:
+        messages.append({"role": "user", "content": _user(sources, question)})
+        messages.append({"role": "assistant", "content": answer})
+    return messages
+
+
+def build_messages(question: str, numbered: Sequence[tuple[int, Hit, str]], language: str = "id") -> list[dict[str, str]]:
+    return prefix_messages() + [{"role": "user", "content": _user(format_sources(numbered, language), question)}]
