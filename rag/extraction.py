@@ -1,0 +1,992 @@
+"""Short answers: the few words of an evidence sentence that answer a question ("Aleksey Krivoruchko",
+"Kamis (18/7/2024)", "Rp 5 miliar"), as a verbatim span with offsets into the sentence.
+
+No extractive-QA model ships offline, so this is candidate generation plus a linear scorer:
+
+1. The question's answer type (rag.query.answer_type, with three local corrections, see `question_focus`)
+   decides which candidates are generated: capitalised name sequences (whole, split at the question's own
+   words, stripped of leading titles), dates and times (rag.dates.find_dates plus years, months, times and
+   relative expressions), numbers with their unit, parenthesised asides, and the words right after the
+   question's words (for "what" questions whose answer is a common noun phrase).
+2. Every candidate gets a few features (distance to the question's words in the sentence, overlap with the
+   question, type fit, unit or head noun named by the question, how name-like / place-like / title-like its
+   words are, position, length) and a linear score. The weights are trained on FacQA *train* by
+   bench/extraction.py and stored with a casing lexicon (from the CLICK-ID news corpus: how often a word is
+   written in lower case, how often it follows "di/ke/dari", how often it is a speaker) in rag/extraction.json;
+   hand-set defaults apply when the file is missing.
+3. The best candidate wins; nothing of the asked type in the sentence -> None, never a guess of another type.
+   (No score threshold: the scores rank candidates of one question well but are not calibrated across
+   questions -- on FacQA train the lowest-scoring tenth of answers is still 45-90% right, depending on type.)
+
+`ShortAnswer.score` also contains how well the sentence matches the question, so scores of different sentences
+can be compared (pick the best (sentence, span) of a passage with `best_short_answer`).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dates import MONTHS, WEEKDAYS, find_dates
+from .query import answer_type
+
+KINDS = ("who", "where", "when", "number", "other")
+MAX_WORDS = 8
+_MODEL_PATH = Path(__file__).with_name("extraction.json")
+
+
+@dataclass
+class ShortAnswer:
+    """A short answer: `sentence[start:end] == text`."""
+
+    text: str
+    start: int
+    end: int
+    kind: str  # "who" | "where" | "when" | "number" | "other"
+    score: float
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tokens
+# ---------------------------------------------------------------------------------------------------------------
+
+# Words keep inner hyphens/apostrophes/dots ("Jong-un", "U.S"), numbers keep separators ("22.265", "2,5", "18/7").
+_TOKEN = re.compile(r"\d+(?:[.,/:]\d+)*(?:-an)?|[^\W_]+(?:[-'’.][^\W_]+)*|[^\w\s]")
+
+
+@dataclass
+class _Tok:
+    text: str
+    start: int
+    end: int
+    low: str = ""
+    alpha: bool = False
+    cap: bool = False
+    acro: bool = False
+    num: bool = False
+    initial: bool = False  # first word of the sentence or of a quotation: capitalised by position, not by name
+
+    def __post_init__(self) -> None:
+        self.low = self.text.lower()
+        first = self.text[0]
+        self.alpha = first.isalpha()
+        self.cap = first.isupper()
+        letters = [c for c in self.text if c.isalpha()]
+        self.acro = len(letters) >= 2 and all(c.isupper() for c in letters)
+        self.num = first.isdigit()
+
+
+def _tokens(text: str) -> list[_Tok]:
+    toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    for i, t in enumerate(toks):
+        prev = toks[i - 1] if i else None
+        t.initial = prev is None or prev.text in {'"', "“", "‘", "'", "(", "[", ":", "-", "–", "—", "•"} or (
+            prev.text in {".", "!", "?"})
+    return toks
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Word lists (closed classes; no entity names)
+# ---------------------------------------------------------------------------------------------------------------
+
+_QUESTION_WORDS = frozenset("""
+siapa siapakah apa apakah apakan apaan kapan kapankah bilamana berapa berapakah berapalah dimana dimanakah mana
+manakah kemana kemanakah darimana darimanakah mengapa kenapa bagaimana bagaimanakah yang nama namanya sebutkan
+who whom whose what which when where why how many much is are was were the a an of did does do in on at to for
+by from with and or name called
+""".split())
+
+_FUNCTION = frozenset("""
+yang dan atau di ke dari pada dengan untuk oleh dalam bagi sebagai adalah ialah yaitu yakni merupakan itu ini
+tersebut akan telah sudah sedang masih juga pun tidak bukan tak belum bahwa karena saat ketika setelah sebelum
+hingga sampai sejak para sang si se serta namun tetapi tapi agar supaya jika kalau maka lalu kemudian per
+antara atas bawah kepada terhadap tentang seperti sekitar hanya lebih kurang sekitarnya mencapai sebanyak
+sebesar sejumlah senilai seluas setinggi sepanjang selama yaitu nya lagi
+the a an of in on at to for by from with and or as is are was were be been that this these those which who
+""".split())
+
+_PREP_PLACE = frozenset({"di", "ke", "dari", "in", "at", "to", "from", "near", "dekat", "kota", "provinsi",
+                         "propinsi", "kabupaten", "desa", "kecamatan", "pulau", "negara", "wilayah", "kawasan"})
+_PREP_TIME = frozenset({"pada", "sejak", "hingga", "sampai", "tanggal", "tgl", "hari", "on", "since", "until",
+                        "in", "mulai", "per", "tahun", "bulan", "akhir", "awal", "pertengahan"})
+
+# Titles, honorifics and ranks that precede a person's name; stripped to get the name itself.
+_TITLES = frozenset("""
+presiden wakil wapres menteri menko mendagri menlu menkeu ketua wakil direktur dirut dirjen sekjen sekretaris
+jenderal kepala gubernur wagub bupati wabup walikota wali camat lurah panglima komandan danjen pangdam kapolri
+kapolda kapolres kapolsek kajati kajari duta dubes rektor dekan guru besar prof profesor dr drs dra ir h hj kh
+drh sh se mm msi ma phd pemimpin pimpinan juru bicara jubir anggota koordinator manajer pelatih kapten letnan
+kolonel mayor brigjen mayjen letjen jenderal laksamana marsekal komisaris kombes akbp ajun inspektur kasubdit
+kabid kadis perdana pm raja ratu paus pangeran syekh imam ustad ustaz pastor romo bapak ibu pak bu sdr saudara
+tuan nyonya nona mr mrs ms sir dato datuk tun haji hajjah almarhum alm president vice minister deputy secretary
+general chairman director chief head governor mayor senator king queen prince spokesman spokesperson
+commander ambassador dr. prof. utama umum muda madya pertama eksekutif senior staf ahli pengamat peneliti
+aktivis penulis pengusaha pemain atlet artis penyanyi sutradara pendiri pemilik warga tersangka terdakwa
+""".split())
+
+_NUMBER_WORDS = {
+    "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "delapan": 8, "sembilan": 9,
+    "sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000, "sejuta": 1e6, "semiliar": 1e9,
+    "belas": 10, "puluh": 10, "ratus": 100, "ribu": 1000, "juta": 1e6, "miliar": 1e9, "milyar": 1e9,
+    "triliun": 1e12, "puluhan": 10, "ratusan": 100, "ribuan": 1000, "jutaan": 1e6, "setengah": 0.5,
+    "separuh": 0.5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "hundred": 100,
+    "thousand": 1000, "million": 1e6, "billion": 1e9, "trillion": 1e12, "dozens": 12, "hundreds": 100,
+    "thousands": 1000, "millions": 1e6,
+}
+_MULTIPLIERS = frozenset({"belas", "puluh", "ratus", "ribu", "juta", "miliar", "milyar", "triliun", "hundred",
+                          "thousand", "million", "billion", "trillion", "rb", "jt", "m"})
+_CURRENCY = frozenset({"rp", "us$", "$", "usd", "idr", "€", "£", "¥", "eur", "sgd", "rm", "yen", "euro"})
+_HEDGES = frozenset({"sekitar", "kira-kira", "hampir", "sedikitnya", "setidaknya", "antara", "mencapai", "sebanyak",
+                     "sebesar", "about", "around", "nearly", "almost", "over"})
+_HEDGES2 = frozenset({("lebih", "dari"), ("kurang", "dari"), ("lebih", "kurang"), ("more", "than"),
+                      ("less", "than"), ("at", "least")})
+_PERCENT = frozenset({"persen", "%", "percent", "per cent", "prosen"})
+# Words after "berapa" that ask for a size, not a unit ("berapa jumlah korban" -> the unit is "korban").
+_MEASURE = frozenset("""
+jumlah banyak besar besarnya luas total nilai lama lamanya tinggi panjang harga biaya jauh kah banyaknya
+jumlahnya kali-kah kecepatan kapasitas kerugian angka tingkat rata-rata kira-kira perkiraan sekitar usia umur
+dana anggaran many much long far old big large
+""".split())
+# English words a question may use for an Indonesian unit (numbers themselves read the same).
+_EN_UNITS = {"people": "orang", "persons": "orang", "person": "orang", "percent": "persen", "times": "kali",
+             "years": "tahun", "year": "tahun", "months": "bulan", "days": "hari", "hours": "jam",
+             "minutes": "menit", "houses": "rumah", "tons": "ton", "tonnes": "ton", "hectares": "hektar",
+             "villages": "desa", "countries": "negara", "victims": "korban", "children": "anak",
+             "students": "siswa", "units": "unit", "rupiah": "rp", "dollars": "dollar", "medals": "medali",
+             "kilometres": "km", "kilometers": "km", "metres": "meter", "meters": "meter"}
+
+# Common English news words -> their Indonesian forms, so an English question's titles and head nouns can match
+# an Indonesian sentence (names and numbers already read the same). Vocabulary only, no names.
+_EN_ID = {
+    "president": "presiden", "vice": "wakil", "deputy": "wakil", "minister": "menteri", "ministry": "kementerian",
+    "governor": "gubernur", "mayor": "walikota", "regent": "bupati", "chairman": "ketua", "chair": "ketua",
+    "head": "kepala", "director": "direktur", "general": "jenderal", "secretary": "sekretaris",
+    "commander": "panglima", "chief": "kepala", "leader": "pemimpin", "ambassador": "duta", "spokesman": "juru",
+    "foreign": "luar", "affairs": "negeri", "defence": "pertahanan", "defense": "pertahanan", "finance": "keuangan",
+    "health": "kesehatan", "education": "pendidikan", "country": "negara", "countries": "negara", "city": "kota",
+    "province": "provinsi", "island": "pulau", "district": "kabupaten", "regency": "kabupaten",
+    "village": "desa", "company": "perusahaan", "party": "partai", "agency": "badan", "board": "badan",
+    "institute": "institut", "university": "universitas", "department": "departemen", "court": "pengadilan",
+    "police": "polisi", "army": "tentara", "military": "militer", "government": "pemerintah", "bank": "bank",
+    "airport": "bandara", "lake": "danau", "mountain": "gunung", "river": "sungai", "sea": "laut",
+    "beach": "pantai", "street": "jalan", "building": "gedung", "palace": "istana", "office": "kantor",
+    "hospital": "rumah", "school": "sekolah", "market": "pasar", "port": "pelabuhan", "film": "film",
+    "book": "buku", "award": "penghargaan", "prize": "hadiah", "disease": "penyakit", "group": "kelompok",
+    "organisation": "organisasi", "organization": "organisasi", "team": "tim", "club": "klub",
+    "championship": "kejuaraan", "festival": "festival", "meeting": "pertemuan", "visit": "kunjungan",
+    "election": "pemilu", "earthquake": "gempa", "flood": "banjir", "fire": "kebakaran", "plane": "pesawat",
+    "ship": "kapal", "people": "orang", "victims": "korban", "killed": "tewas", "dead": "tewas", "died": "meninggal",
+    "born": "lahir", "met": "bertemu", "meet": "bertemu", "delegation": "delegasi", "north": "utara",
+    "south": "selatan", "east": "timur", "west": "barat", "central": "tengah", "national": "nasional",
+    "world": "dunia", "international": "internasional", "first": "pertama",
+    "price": "harga", "cost": "biaya", "budget": "anggaran", "area": "luas", "population": "penduduk",
+    "latin": "latin", "name": "nama", "capital": "ibu", "students": "siswa", "teachers": "guru",
+}
+
+_RELATIVE_TIME = re.compile(
+    r"\b(?:(?:(?:\d+|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|beberapa)\s+)?"
+    r"(?:hari|pekan|minggu|bulan|tahun|abad|dekade|jam)\s+(?:yang\s+)?(?:lalu|silam|depan|mendatang|ini|kemudian)"
+    r"|kemarin(?:\s+(?:pagi|siang|sore|malam))?|tadi\s+(?:pagi|siang|sore|malam)|semalam|hari\s+ini|besok|lusa"
+    r"|akhir\s+pekan|(?:last|next|this)\s+(?:week|month|year)|yesterday|today|tomorrow)\b", re.IGNORECASE)
+_TIME = re.compile(r"\b(?:pukul|jam|pk\.?|at)\s+\d{1,2}(?:[.:]\d{2})?(?:\s*-\s*\d{1,2}(?:[.:]\d{2})?)?"
+                   r"(?:\s+(?:WIB|WITA|WIT|GMT|UTC|waktu\s+setempat))?\b"
+                   r"|\b\d{1,2}[.:]\d{2}\s+(?:WIB|WITA|WIT|GMT|UTC)\b", re.IGNORECASE)
+_MONTH_ALT = "|".join(sorted({m for m in MONTHS if len(m) > 3}, key=len, reverse=True))
+_MONTH_YEAR = re.compile(
+    rf"\b(?:(?:awal|akhir|pertengahan|medio|early|late|mid)\s+)?(?:bulan\s+)?(?:{_MONTH_ALT})(?:\s+(?:\d{{4}}))?\b",
+    re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:(?:tahun|thn|year|awal|akhir|pertengahan|medio)\s+)?(?:1[5-9]\d\d|20\d\d|21\d\d)(?:-an)?"
+                   r"(?:\s*[-–/]\s*(?:1[5-9]\d\d|20\d\d))?(?![\d.,]\d)\b", re.IGNORECASE)
+_DAY_RANGE = re.compile(rf"\b\d{{1,2}}\s*[-–]\s*\d{{1,2}}\s+(?:{_MONTH_ALT})(?:\s+\d{{4}})?\b", re.IGNORECASE)
+_WEEKDAY_WORD = re.compile(r"\b(?:hari\s+)?(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Monday|Tuesday|"
+                           r"Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:pagi|siang|sore|malam|dini\s+hari|"
+                           r"lalu|kemarin|morning|afternoon|evening|night))?\b")
+_PART_OF_DAY = re.compile(r"\s*,?\s*(?:pagi|siang|sore|malam|dini\s+hari|petang)\b", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lexicon and weights
+# ---------------------------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _model() -> dict:
+    """The stored lexicon and weights ({} when the file is absent: defaults apply)."""
+    try:
+        return json.loads(_MODEL_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _unpack(table: dict[str, str] | None) -> dict[str, float]:
+    """{"0.3": "word word ..."} -> {"word": 0.3}: the compact on-disk form of a word -> share table."""
+    out: dict[str, float] = {}
+    for share, words in (table or {}).items():
+        value = float(share)
+        for w in words.split():
+            out[w] = value
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    m = _model().get("lexicon", {})
+    return _unpack(m.get("lower_share")), _unpack(m.get("place_share")), _unpack(m.get("person_share"))
+
+
+def _lower_share(word: str) -> float:
+    """How often `word` is written in lower case mid-sentence in news (0 = always capitalised / unknown)."""
+    return _lexicon()[0].get(word.lower(), 0.0)
+
+
+def _place_share(word: str) -> float:
+    return _lexicon()[1].get(word.lower(), 0.0)
+
+
+def _person_share(word: str) -> float:
+    return _lexicon()[2].get(word.lower(), 0.0)
+
+
+def _known(word: str) -> bool:
+    lo = word.lower()
+    lex = _lexicon()
+    return lo in lex[0] or lo in lex[1] or lo in lex[2]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Question analysis
+# ---------------------------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    try:
+        import Stemmer
+        return Stemmer.Stemmer("indonesian")
+    except ImportError:  # pragma: no cover - PyStemmer is a dependency of the keyword index
+        return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    st = _stemmer()
+    w = word.lower()
+    return st.stemWord(w) if st is not None and w.isalpha() else w
+
+
+@dataclass
+class _Question:
+    text: str
+    kind: str
+    terms: frozenset[str]  # content words, lower case
+    stems: frozenset[str]
+    focus: str  # "person", "place", "date", "year", "number", "name", "expansion", "acronym", "phrase"
+    head: str  # the noun the question word attaches to ("universitas" in "Universitas apakah ...")
+    unit: str  # the unit a "berapa" question names ("persen" in "Berapa persen ...")
+    acronyms: tuple[str, ...]
+    words: frozenset[str] = field(default_factory=frozenset)  # every lower-case word of the question
+
+
+_EXPANSION = re.compile(r"\b(kepanjangan|singkatan|kependekan|stands? for|abbreviation|short for|akronim)\b",
+                        re.IGNORECASE)
+_PLACE_HEADS = frozenset("""
+negara kota provinsi propinsi pulau kabupaten daerah wilayah kawasan desa kecamatan benua lokasi tempat
+country city province island region district village continent place town kelurahan kampung gedung jalan
+""".split())
+_DATE_Q = re.compile(r"\b(tanggal|tgl|tahun|bulan|hari|year|date|month|day)\s+(berapa\w*|apa\w*|mana\w*|what)\b"
+                     r"|\b(what|which)\s+(year|date|month|day)\b", re.IGNORECASE)
+_WHO_WORD = re.compile(r"\b(siapa\w*)\b|\b(who|whom|whose)\b", re.IGNORECASE)
+
+
+def question_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
+    """(answer kind, finer focus) for a question; focus is one of person, place, date, year, number, name
+    ("Apa nama ...", "Universitas apakah ..."), expansion ("kepanjangan dari ...") or phrase (anything else).
+
+    The kind is `qtype` when given, else rag.query.answer_type corrected for three slips seen on FacQA train
+    (12% of its questions): "-kah" forms ("tahun/tanggal berapakah", "bulan apakah") read as number/other
+    instead of when, "Di negara/kota/provinsi manakah" (a place) left as other, and an upper-case "WHO" (the
+    organisation) read as who.
+    """
+    q = _analyse(question, qtype)
+    return q.kind, q.focus
+
+
+def _kind_and_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
+    """Kind and focus from the question words alone (the head noun may still turn "other" into a place)."""
+    kind = qtype
+    if kind is None:
+        kind = answer_type(question)
+        if kind == "who" and not any(m.group(1) or m.group(2).islower() or m.group(2).istitle()
+                                     for m in _WHO_WORD.finditer(question)):
+            kind = answer_type(re.sub(r"\bWHO\b", "", question))
+        if kind in ("number", "other") and _DATE_Q.search(question) and not re.search(
+                r"\b(berapa\w*|how many)\s+(tahun|bulan|hari|years|months|days)\b", question, re.IGNORECASE):
+            kind = "when"
+    low = question.lower()
+    focus = {"who": "person", "where": "place", "when": "date", "number": "number"}.get(kind, "phrase")
+    if kind == "when" and re.search(r"\b(tahun|year)\b", low):
+        focus = "year"
+    if kind == "other":
+        if _EXPANSION.search(question):
+            focus = "expansion"
+        elif re.search(r"\b(nama|name|called|judul|title|julukan)\b", low):
+            focus = "name"
+    return kind, focus
+
+
+def _analyse(question: str, qtype: str | None) -> _Question:
+    kind, focus = _kind_and_focus(question, qtype)
+    toks = _tokens(question)
+    words = frozenset(t.low for t in toks if t.alpha or t.num)
+    terms = frozenset(t.low for t in toks if (t.alpha or t.num) and t.low not in _QUESTION_WORDS
+                      and t.low not in _FUNCTION and len(t.low) > 1)
+    terms = terms | frozenset(_EN_ID[w] for w in terms if w in _EN_ID)
+    stems = frozenset(_stem(w) for w in terms if len(w) > 3)
+    head = ""
+    qword = re.compile(r"^(apa\w*|mana\w*|siapa\w*|berapa\w*|which|what)$", re.IGNORECASE)
+    for i, t in enumerate(toks):
+        if qword.match(t.text):
+            # "X apakah/manakah" -> X; "apa nama X" / "what X" -> X; "berapa X" -> X
+            if i > 0 and toks[i - 1].alpha and toks[i - 1].low not in _FUNCTION and toks[i - 1].low not in (
+                    "nama", "name") and not t.low.startswith(("berapa", "siapa")):
+                head = toks[i - 1].low
+            j = i + 1
+            while j < len(toks) and (toks[j].low in ("nama", "name", "the", "a", "an", "of", "kah", "yang") or
+                                     toks[j].low in _MEASURE or not (toks[j].alpha or toks[j].num)):
+                j += 1
+            if not head and j < len(toks) and toks[j].alpha:
+                head = toks[j].low
+            break
+    head = _EN_ID.get(head, head)
+    if kind == "other" and head in _PLACE_HEADS and qtype is None:
+        kind, focus = "where", "place"  # "Di kota manakah ...", "Di negara manakah ...": a place
+    unit = ""
+    m = re.search(r"\b(?:berapa\w*|how many|how much)\s+(\S+)(?:\s+(\S+))?", question, re.IGNORECASE)
+    if m:
+        for w in (m.group(1), m.group(2)):
+            w = (w or "").lower().strip("?,.")
+            w = re.sub(r"kah$", "", w)
+            if w and w not in _MEASURE and w not in _FUNCTION and w not in _QUESTION_WORDS:
+                unit = _EN_UNITS.get(w, w)
+                break
+    acronyms = tuple(t.text for t in toks if t.acro and len(t.text) >= 2)
+    return _Question(question, kind, terms, stems, focus, head, unit, acronyms, words)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Candidates
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Cand:
+    a: int  # token range [a, b)
+    b: int
+    source: str  # "name", "name_core", "name_part", "name_pair", "name_tail", "name_head", "date", "number",
+    #              "paren", "phrase"
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+_CONNECTORS = frozenset({"bin", "binti", "van", "von", "der", "den", "de", "da", "al", "el", "la", "le", "du",
+                         "dos", "del", "di", "of", "and", "&", "y"})
+
+
+def _is_name_tok(t: _Tok) -> bool:
+    if not t.alpha or not t.cap:
+        return False
+    if t.initial and not t.acro:
+        # capitalised by position: a name only when the word is rarely written in lower case
+        return _lower_share(t.text) < 0.5 and t.low not in _FUNCTION and t.low not in _QUESTION_WORDS
+    return True
+
+
+def _name_runs(toks: list[_Tok]) -> list[tuple[int, int]]:
+    """Maximal capitalised sequences, with name particles ("bin", "van", "de") and a parenthesised acronym
+    ("Bursa Efek Surabaya (BES)") inside; a short number may close one ("Shenzhou 6")."""
+    runs = []
+    i, n = 0, len(toks)
+    while i < n:
+        if not _is_name_tok(toks[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            t = toks[j]
+            if _is_name_tok(t) and not t.initial:
+                j += 1
+            elif t.low in _CONNECTORS and t.low not in ("di", "of", "and", "&") and j + 1 < n and \
+                    _is_name_tok(toks[j + 1]):
+                j += 1
+            elif t.text == "(" and j + 2 < n and toks[j + 1].acro and toks[j + 2].text == ")":
+                j += 3
+            elif t.num and len(t.text) <= 4 and not (j + 1 < n and toks[j + 1].alpha and not toks[j + 1].cap):
+                j += 1
+                break
+            else:
+                break
+        runs.append((i, j))
+        i = j
+    return runs
+
+
+def _titleish(t: _Tok) -> bool:
+    return t.low in _TITLES or _lower_share(t.text) >= 0.1 or (t.low.rstrip(".") in _TITLES)
+
+
+_CALENDAR = frozenset(w for w in (*MONTHS, *WEEKDAYS) if len(w) > 3) | {"wib", "wita", "wit"}
+
+
+def _strip_leading(toks: list[_Tok], matched: list[bool], a: int, b: int) -> int:
+    """First token after leading titles, common words, acronyms, places and the question's words
+    ("Wakil Menteri Pertahanan Rusia Aleksey Krivoruchko" -> "Aleksey Krivoruchko")."""
+    k = a
+    while k < b - 1 and (_titleish(toks[k]) or toks[k].acro or matched[k] or _place_share(toks[k].text) >= 0.1
+                         or not toks[k].alpha or toks[k].low in _CONNECTORS):
+        k += 1
+    return k
+
+
+def _name_candidates(toks: list[_Tok], matched: list[bool], q: _Question, suffixes: bool = False,
+                     places: bool = False) -> list[_Cand]:
+    out: list[_Cand] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(a: int, b: int, source: str, **extra: float) -> None:
+        while a < b and (not toks[a].alpha and not toks[a].num or toks[a].low in _CONNECTORS):
+            a += 1
+        while b > a and (toks[b - 1].text in ("(", ",") or toks[b - 1].low in _CONNECTORS):
+            b -= 1
+        if b > a and (a, b) not in seen and b - a <= MAX_WORDS + 2:
+            seen.add((a, b))
+            out.append(_Cand(a, b, source, dict(extra)))
+            # with / without a parenthesised acronym: "Bursa Efek Surabaya (BES)"
+            if b + 2 < len(toks) and toks[b].text == "(" and toks[b + 1].acro and toks[b + 2].text == ")" and \
+                    (a, b + 3) not in seen:
+                seen.add((a, b + 3))
+                out.append(_Cand(a, b + 3, source, {**extra, "paren_acro": 1.0}))
+            if b - a > 3 and toks[b - 1].text == ")" and toks[b - 3].text == "(" and (a, b - 3) not in seen:
+                seen.add((a, b - 3))
+                out.append(_Cand(a, b - 3, source, dict(extra)))
+            # with the question's head noun right before it: "pegunungan Wyoming", "Departemen Perindustrian"
+            h = a - 1
+            if q.head and h >= 0 and (toks[h].low == q.head or _stem(toks[h].low) == _stem(q.head)) and \
+                    (h, b) not in seen:
+                seen.add((h, b))
+                out.append(_Cand(h, b, source, {**extra, "head_prefixed": 1.0}))
+
+    runs = []
+    for a, b in _name_runs(toks):
+        while a < b and toks[a].low in _CALENDAR:
+            a += 1
+        while b > a and toks[b - 1].low in _CALENDAR:
+            b -= 1
+        if b > a:
+            runs.append((a, b))
+    for a, b in runs:
+        has_match = any(matched[a:b])
+        add(a, b, "name", matched_in_run=float(has_match))
+        # split at the question's own words: "Direktur PT TPPI Bambang Aji" -> "Bambang Aji"
+        if has_match:
+            namey_match = any(matched[x] and not _titleish(toks[x]) and _place_share(toks[x].text) < 0.1
+                              and not toks[x].acro for x in range(a, b))
+            k = a
+            while k < b:
+                if matched[k] or toks[k].text in "()":
+                    k += 1
+                    continue
+                e = k
+                while e < b and not matched[e] and toks[e].text not in "()":
+                    e += 1
+                extra = {"follows_match": float(k > a and matched[k - 1]), "name_fragment": float(namey_match)}
+                add(k, e, "name_part", **extra)
+                core = _strip_leading(toks, matched, k, e)
+                if core > k:
+                    add(core, e, "name_core", **extra)
+                k = e
+        core = _strip_leading(toks, matched, a, b)
+        if core > a:
+            add(core, b, "name_core")
+        if places:  # a leading place: "Korea Utara" of "Korea Utara Kim Jong-un"
+            k = a
+            while k < b and toks[k].alpha and (_place_share(toks[k].text) >= 0.1 or (k > a and _titleish(toks[k]))):
+                k += 1
+            if a < k < b:
+                add(a, k, "name_head")
+        if suffixes:  # every shorter tail, for names after an unknown place or unit ("... Seruyan Jumeri")
+            for k in range(max(a + 1, b - 4), b):
+                add(k, b, "name_tail")
+    # two runs joined by "," / "dan": "Incheon, Korea Selatan", "Italia dan Brasil"
+    for x, (a1, b1) in enumerate(runs):
+        end = b1
+        for a2, b2 in runs[x + 1:x + 3]:
+            if not (a2 - end == 1 and (toks[end].text in (",", "/") or toks[end].low in ("dan", "and"))):
+                break
+            add(a1, b2, "name_pair", joiner_and=float(toks[end].low in ("dan", "and")))
+            end = b2
+    return out
+
+
+def _span_to_toks(toks: list[_Tok], start: int, end: int) -> tuple[int, int] | None:
+    a = next((i for i, t in enumerate(toks) if t.end > start), None)
+    if a is None:
+        return None
+    b = a
+    while b < len(toks) and toks[b].start < end:
+        b += 1
+    return (a, b) if b > a else None
+
+
+def _date_candidates(sentence: str, toks: list[_Tok], reference: _dt.date) -> list[_Cand]:
+    spans: list[tuple[int, int, str]] = []
+    for m in find_dates(sentence, reference):
+        spans.append((m.start, m.end, "full"))
+    for kind, pat in (("range", _DAY_RANGE), ("month", _MONTH_YEAR), ("year", _YEAR), ("relative", _RELATIVE_TIME),
+                      ("time", _TIME), ("weekday", _WEEKDAY_WORD)):
+        for m in pat.finditer(sentence):
+            if kind == "month" and not (m.group()[:1].isupper() or re.search(r"\d", m.group())):
+                word = m.group().split()[-1]
+                if word.lower() in ("mei", "may", "march", "maret") or word.islower():
+                    continue
+            spans.append((m.start(), m.end(), kind))
+    # merge touching pieces: "Selasa (6/9) pukul 08.06", "hari Rabu, 25 Januari 2006", "Senin (15/8) malam"
+    spans.sort()
+    merged: list[list] = []
+    for s, e, kind in spans:
+        gap = sentence[merged[-1][1]:s] if merged and s > merged[-1][1] else ""
+        if merged and s <= merged[-1][1] + 2 and (re.fullmatch(r"\s*", gap) or (
+                re.fullmatch(r"\s*,\s*", gap) and merged[-1][2] <= {"weekday"})):
+            merged[-1][1] = max(merged[-1][1], e)
+            merged[-1][2].add(kind)
+        else:
+            merged.append([s, e, {kind}])
+    out = []
+    for s, e, kinds in merged:
+        m = _PART_OF_DAY.match(sentence, e)
+        if m and "relative" not in kinds:
+            e = m.end()
+        r = _span_to_toks(toks, s, e)
+        if r is None:
+            continue
+        text = sentence[s:e]
+        feats = {
+            "has_year": float(bool(re.search(r"\b(1[5-9]|20|21)\d\d\b", text))),
+            "has_day": float(bool(re.search(r"\b\d{1,2}\b(?![.:]\d)", text) and ("full" in kinds or "range" in kinds))),
+            "is_relative": float(kinds == {"relative"} or kinds == {"weekday"}),
+            "has_time": float("time" in kinds),
+            "year_only": float(kinds <= {"year"}),
+        }
+        out.append(_Cand(r[0], r[1], "date", feats))
+        # inner pieces: the bare year of "tahun 2005" and the date without its time
+        if "time" in kinds and len(kinds) > 1:
+            for s2, e2, k2 in spans:
+                if s <= s2 and e2 <= e and k2 != "time":
+                    r2 = _span_to_toks(toks, s2, e2)
+                    if r2:
+                        out.append(_Cand(r2[0], r2[1], "date", {**feats, "has_time": 0.0}))
+    return out
+
+
+def _is_number_tok(t: _Tok) -> bool:
+    return t.num or t.low in _NUMBER_WORDS
+
+
+def _number_candidates(toks: list[_Tok], date_toks: set[int], q: _Question) -> list[_Cand]:
+    out = []
+    n = len(toks)
+    i = 0
+    while i < n:
+        t = toks[i]
+        if not _is_number_tok(t) or i in date_toks or (t.low == "satu" and i and toks[i - 1].low == "salah"):
+            i += 1
+            continue
+        a = i
+        money = False
+        if a > 0 and toks[a - 1].low.rstrip(".") in _CURRENCY:
+            a -= 1
+            money = True
+        elif a > 1 and toks[a - 1].text == "$" and toks[a - 2].low == "us":
+            a -= 2
+            money = True
+        j = i + 1
+        # number words and multipliers: "dua juta", "3,5 miliar", "7.000 - 7.500"
+        while j < n and (toks[j].low in _MULTIPLIERS or (toks[j].low in _NUMBER_WORDS and not toks[i].num)):
+            j += 1
+        if j + 1 < n and toks[j].text in ("-", "–") and toks[j + 1].num:
+            j += 2
+            while j < n and toks[j].low in _MULTIPLIERS:
+                j += 1
+        unit_end = j
+        unit = ""
+        if j < n:
+            u = toks[j]
+            if u.low in _PERCENT or u.text == "%":
+                unit_end, unit = j + 1, "persen"
+            elif (u.alpha and (not u.cap or u.acro or u.low == q.unit) and u.low not in _FUNCTION
+                  and u.low not in _NUMBER_WORDS and u.low not in _QUESTION_WORDS) or u.low.rstrip(".") in _CURRENCY:
+                unit_end, unit = j + 1, u.low
+                # "meter kubik", "km per jam", "per dollar AS"
+                if unit_end + 1 < n and toks[unit_end].low == "per" and toks[unit_end + 1].alpha:
+                    unit_end += 2
+                    while unit_end < n and toks[unit_end].acro and unit_end - j < 4:
+                        unit_end += 1
+                elif unit_end < n and toks[unit_end].low in ("kubik", "persegi", "square", "cubic"):
+                    unit_end += 1
+        # a longer unit: "persen suara", "awak kabin", "derajat Celcius", "meter kubik per detik"
+        long_end = unit_end
+        if unit and long_end < n and toks[long_end].alpha and toks[long_end].low not in _FUNCTION and \
+                toks[long_end].low not in _NUMBER_WORDS and not _VERBISH.match(toks[long_end].text):
+            long_end += 1
+        while long_end + 1 < n and toks[long_end].low == "per" and toks[long_end + 1].alpha and long_end - j < 6:
+            long_end += 2
+        ordinal = t.low.startswith("ke-") or (i > 0 and toks[i - 1].low in ("ke", "ke-"))
+        value_text = t.text.replace(".", "").replace(",", "")
+        year_like = bool(re.fullmatch(r"(1[89]|20)\d\d", value_text)) and not unit
+        feats = {
+            "has_unit": float(bool(unit)),
+            "unit_in_q": float(bool(unit) and (unit in q.words or _stem(unit) in q.stems)),
+            "unit_is_q_unit": float(bool(unit) and bool(q.unit) and (unit == q.unit or _stem(unit) == _stem(q.unit)
+                                                                   or unit.startswith(q.unit[:4]))),
+            "is_money": float(money),
+            "is_percent": float(unit == "persen"),
+            "is_ordinal": float(ordinal),
+            "year_like": float(year_like),
+            "num_word": float(not t.num),
+        }
+        if unit in ("dollar", "dolar", "dollars") and unit_end < n and toks[unit_end].acro:
+            unit_end += 1  # "150 miliar dollar AS"
+        if unit_end + 2 < n and toks[unit_end].text == "(" and toks[unit_end + 1].acro and \
+                toks[unit_end + 2].text == ")":
+            unit_end += 3  # "180,93 megawatt (MW)"
+        out.append(_Cand(a, unit_end, "number", feats))
+        if long_end > unit_end:
+            out.append(_Cand(a, long_end, "number", {**feats, "long_unit": 1.0}))
+        if unit_end > j:
+            out.append(_Cand(a, j, "number", {**feats, "has_unit": 0.0, "unit_in_q": 0.0,
+                                              "unit_is_q_unit": 0.0, "bare_of_unit": 1.0}))
+        # with its hedge: "sekitar 30 persen", "lebih dari 100 orang", "antara 3,4 persen dan 6,35 persen"
+        h = a
+        if a >= 2 and (toks[a - 2].low, toks[a - 1].low) in _HEDGES2:
+            h = a - 2
+        elif a >= 1 and toks[a - 1].low in _HEDGES:
+            h = a - 1
+        if h < a:
+            out.append(_Cand(h, unit_end, "number", {**feats, "hedged": 1.0}))
+        i = j
+    return out
+
+
+def _paren_candidates(toks: list[_Tok]) -> list[_Cand]:
+    out = []
+    for i, t in enumerate(toks):
+        if t.text != "(":
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j].text != ")" and j - i <= MAX_WORDS:
+            j += 1
+        if j < len(toks) and toks[j].text == ")" and j > i + 1:
+            out.append(_Cand(i + 1, j, "paren"))
+    return out
+
+
+def _phrase_candidates(toks: list[_Tok], matched: list[bool], q: _Question) -> list[_Cand]:
+    """Words right after (or right before) a run of the question's words, up to punctuation or a clause word:
+    "... dengan warna pasir [putih halus]." for "Apakah warna pasir ...?"."""
+    out = []
+    n = len(toks)
+    stops = {",", ".", ";", ":", "(", ")", '"', "“", "”", "?", "!"}
+    breakers = {"yang", "dan", "untuk", "karena", "sehingga", "agar", "dengan", "di", "ke", "dari", "pada", "oleh",
+                "bahwa", "serta", "atau", "namun", "tetapi", "kata", "ujar", "sebagai", "dalam", "akan", "telah",
+                "sudah", "ini", "itu", "tersebut"}
+    skip = {"adalah", "ialah", "yaitu", "yakni", "merupakan", "berupa", "sebagai", "seperti", "yang", "the", "is",
+            "are", "was", "were"}
+    for i in range(n):
+        if not matched[i] or (i + 1 < n and matched[i + 1]):
+            continue
+        j = i + 1
+        while j < n and (toks[j].low in skip or toks[j].text in (",", ":")):
+            j += 1
+        e = j
+        while e < n and toks[e].text not in stops and e - j < 5 and not matched[e] and (
+                e == j or toks[e].low not in breakers):
+            e += 1
+        if e > j and any(toks[x].alpha for x in range(j, e)) and toks[j].low not in _FUNCTION:
+            out.append(_Cand(j, e, "phrase", {"phrase_skip": float(j > i + 1)}))
+            if j == i + 1 and q.head and (toks[i].low == q.head or _stem(toks[i].low) == _stem(q.head)):
+                out.append(_Cand(i, e, "phrase", {"head_prefixed": 1.0}))  # "penyakit melanoma"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Features and scoring
+# ---------------------------------------------------------------------------------------------------------------
+
+FEATURES = (
+    "bias", "src_name", "src_name_core", "src_name_part", "src_name_pair", "src_name_tail", "src_name_head",
+    "head_prefixed", "src_date", "src_number", "src_paren", "src_phrase", "sent_match", "ctx_match", "no_match",
+    "dist", "adjacent", "match_left", "match_right", "window_match", "overlap", "all_in_q", "n_words", "one_word",
+    "long", "position", "prep_place", "prep_time", "common_share", "title_start", "place_share", "person_share",
+    "unknown_share", "acronym", "has_head", "initials_match", "followed_by_age", "followed_by_said",
+    "comma_apposition", "matched_in_run", "follows_match", "name_fragment", "has_year", "has_day", "is_relative",
+    "has_time", "year_only", "has_unit", "unit_in_q", "unit_is_q_unit", "is_money", "is_percent", "is_ordinal",
+    "year_like", "num_word", "bare_of_unit", "hedged", "long_unit", "phrase_skip", "left_count", "right_count",
+    "in_dateline", "paren_acro", "starts_verbish",
+    *(f"{src}_for_{focus}" for src in ("name", "paren", "phrase")
+      for focus in ("name", "phrase", "place", "expansion")),
+    "joiner_and", "starts_lower", "has_digit", "in_quotes", "focus_fit",
+)
+
+_SAID = frozenset({"mengatakan", "kata", "ujar", "menjelaskan", "menyatakan", "mengungkapkan", "menuturkan",
+                   "menambahkan", "menegaskan", "mengaku", "menilai", "berharap", "menyebutkan", "said", "says",
+                   "told", "mengakui", "memimpin", "dipimpin"})
+
+
+_VERBISH = re.compile(r"(?:me[mn]?|meng|meny|ber|di|ter|per)[a-z]{3,}$")
+
+
+def _initials(toks: Sequence[_Tok]) -> str:
+    return "".join(t.text[0].upper() for t in toks if t.alpha and (t.cap or t.low not in _FUNCTION))
+
+
+def _dateline_end(toks: list[_Tok]) -> int:
+    """Tokens of a leading dateline ("Jakarta, Kompas - ", "Srinagar, Senin - "): not part of the news."""
+    for i, t in enumerate(toks[:6]):
+        if t.text in ("-", "–", "—"):
+            return i + 1 if all(x.cap or x.text == "," or not x.alpha for x in toks[:i]) and i else 0
+    return 0
+
+
+def _features(c: _Cand, toks: list[_Tok], matched: list[bool], q: _Question, sent_match: float,
+              ctx_match: float, dateline: int = 0) -> dict[str, float]:
+    span = toks[c.a:c.b]
+    words = [t for t in span if t.alpha or t.num]
+    nw = max(len(words), 1)
+    match_pos = [i for i, m in enumerate(matched) if m]
+    if match_pos:
+        dists = [c.a - i if i < c.a else (i - c.b + 1 if i >= c.b else 0) for i in match_pos]
+        dist = min(dists)
+        window = sum(1 for d in dists if d <= 6) / max(len(q.terms), 1)
+    else:
+        dist, window = 30, 0.0
+    left = c.a > 0 and any(matched[max(0, c.a - 3):c.a])
+    right = any(matched[c.b:c.b + 3])
+    left_count = sum(matched[max(0, c.a - 5):c.a])
+    right_count = sum(matched[c.b:c.b + 5])
+    prev = toks[c.a - 1].low if c.a > 0 else ""
+    prev2 = toks[c.a - 2].low if c.a > 1 else ""
+    nxt = toks[c.b].text if c.b < len(toks) else ""
+    nxt2 = toks[c.b + 1].low if c.b + 1 < len(toks) else ""
+    in_q = [w for w in words if w.low in q.words or (len(w.low) > 3 and _stem(w.low) in q.stems)]
+    alpha = [w for w in words if w.alpha]
+    na = max(len(alpha), 1)
+    initials = _initials(span)
+    f = {
+        "bias": 1.0,
+        f"src_{c.source}": 1.0,
+        "sent_match": sent_match,
+        "ctx_match": ctx_match,
+        "no_match": float(not match_pos),
+        "dist": math.log1p(dist),
+        "adjacent": float(dist <= 1),
+        "match_left": float(left),
+        "match_right": float(right),
+        "window_match": window,
+        "left_count": min(left_count, 4) / 4,
+        "right_count": min(right_count, 4) / 4,
+        "in_dateline": float(c.a < dateline),
+        "overlap": len(in_q) / nw,
+        "all_in_q": float(len(in_q) == len(words)),
+        "n_words": min(nw, 10) / 10,
+        "one_word": float(nw == 1),
+        "long": float(nw > 5),
+        "position": c.a / max(len(toks), 1),
+        "prep_place": float(prev in _PREP_PLACE or prev2 in ("di", "ke", "dari", "in", "at") and prev in
+                            ("kota", "provinsi", "propinsi", "kabupaten", "pulau", "negara", "jalan", "the")),
+        "prep_time": float(prev in _PREP_TIME),
+        "common_share": sum(_lower_share(w.text) for w in alpha) / na,
+        "title_start": float(bool(alpha) and _titleish(alpha[0])),
+        "place_share": sum(_place_share(w.text) for w in alpha) / na,
+        "person_share": sum(_person_share(w.text) for w in alpha) / na,
+        "unknown_share": sum(1 for w in alpha if not _known(w.text)) / na,
+        "acronym": float(len(words) == 1 and words[0].acro),
+        "has_head": float(bool(q.head) and any(w.low == q.head or _stem(w.low) == _stem(q.head) for w in words)),
+        "initials_match": float(len(initials) >= 2 and any(a.upper().replace("-", "") == initials
+                                                           for a in q.acronyms)),
+        "followed_by_age": float(nxt == "(" and nxt2.isdigit()),
+        "followed_by_said": float(nxt.lower() in _SAID or (nxt == "," and nxt2 in _SAID) or prev in ("kata", "ujar")),
+        "comma_apposition": float(prev == "," and nxt == ","),
+        "starts_lower": float(bool(words) and words[0].text[:1].islower()),
+        "has_digit": float(any(w.num for w in words)),
+        "in_quotes": float(prev in ('"', "“") and nxt in ('"', "”")),
+        "starts_verbish": float(bool(words) and bool(_VERBISH.match(words[0].text))),
+    }
+    f["focus_fit"] = _focus_fit(c, f, q)
+    if q.kind == "other":  # what the "what" question names decides which candidates fit
+        f[f"{c.source.split('_')[0]}_for_{q.focus}"] = 1.0
+    for k, v in c.extra.items():
+        f[k] = v
+    return f
+
+
+def _fits(kind: str, f: dict[str, float]) -> bool:
+    """Type gate: a "where" answer must not read as a person, a "who" answer not as a place after "di/ke"."""
+    if kind == "where":
+        return not (f["person_share"] > 0 and f["place_share"] == 0 and not f["prep_place"] and not f["has_head"])
+    if kind == "who":
+        return not (f["prep_place"] and f["place_share"] >= 0.2 and f["person_share"] == 0)
+    return True
+
+
+def _focus_fit(c: _Cand, f: dict[str, float], q: _Question) -> float:
+    if q.focus == "person":
+        return f["person_share"] + f["unknown_share"] - f["place_share"] - f["common_share"]
+    if q.focus == "place":
+        return f["place_share"] + f["prep_place"] - f["person_share"]
+    if q.focus == "year":
+        return c.extra.get("has_year", c.extra.get("year_like", 0.0))
+    if q.focus == "expansion":
+        return f["initials_match"]
+    if q.focus == "name":
+        return f["has_head"]
+    return 0.0
+
+
+_DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
+    "_all": {"dist": -1.0, "adjacent": 0.5, "overlap": -3.0, "all_in_q": -3.0, "window_match": 1.0,
+             "sent_match": 2.0, "no_match": -1.0, "long": -0.5, "src_name_core": 0.3, "focus_fit": 1.0,
+             "name_fragment": -2.0, "initials_match": 3.0, "has_head": 0.5},
+    "who": {"person_share": 1.0, "unknown_share": 0.8, "common_share": -1.5, "place_share": -1.0,
+            "followed_by_said": 0.5, "followed_by_age": 0.5, "src_paren": -2.0},
+    "where": {"prep_place": 1.5, "place_share": 1.5, "person_share": -1.0, "common_share": -0.5},
+    "when": {"has_day": 0.5, "has_year": 0.3, "is_relative": -0.5},
+    "number": {"has_unit": 0.5, "unit_in_q": 1.5, "unit_is_q_unit": 1.5, "year_like": -1.0, "is_ordinal": -1.0},
+    "other": {"bias": -0.5, "src_phrase": -1.0, "src_paren": -0.5, "common_share": -0.5},
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _weights() -> dict[str, dict[str, float]]:
+    stored = _model().get("weights")
+    if stored:
+        return stored
+    out = {}
+    for kind in KINDS:
+        w = dict(_DEFAULT_WEIGHTS["_all"])
+        w.update(_DEFAULT_WEIGHTS.get(kind, {}))
+        out[kind] = w
+    return out
+
+
+def _score(features: dict[str, float], kind: str) -> float:
+    w = _weights().get(kind, {})
+    return sum(w.get(k, 0.0) * v for k, v in features.items())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------------------------
+
+def _match(toks: list[_Tok], q: _Question) -> list[bool]:
+    out = []
+    for t in toks:
+        ok = (t.alpha or t.num) and t.low not in _FUNCTION and (
+            t.low in q.terms or (len(t.low) > 3 and t.alpha and _stem(t.low) in q.stems))
+        out.append(bool(ok))
+    return out
+
+
+def _coverage(q: _Question, toks: list[_Tok]) -> float:
+    if not q.terms:
+        return 0.0
+    lows = {t.low for t in toks}
+    stems = {_stem(t.low) for t in toks if len(t.low) > 3 and t.alpha}
+    hit = sum(1 for w in q.terms if w in lows or (len(w) > 3 and _stem(w) in stems))
+    return hit / len(q.terms)
+
+
+def _reference(reference_date: str | None) -> _dt.date:
+    try:
+        if reference_date:
+            return _dt.date.fromisoformat(reference_date[:10])
+    except ValueError:
+        pass
+    return _dt.date(2000, 1, 1)  # only used to recognise yearless "(19/7)" as a date; the year is not reported
+
+
+def candidates(question: str, sentence: str, context: str = "", reference_date: str | None = None,
+               qtype: str | None = None) -> list[tuple[ShortAnswer, dict[str, float]]]:
+    """Every candidate answer in `sentence` with its features, best first (used by the benchmark/trainer)."""
+    q = _analyse(question, qtype)
+    toks = _tokens(sentence)
+    if not toks:
+        return []
+    matched = _match(toks, q)
+    dateline = _dateline_end(toks)
+    sent_match = _coverage(q, toks)
+    ctx_match = _coverage(q, _tokens(context)) if context else 0.0
+    cands: list[_Cand] = []
+    kind = q.kind
+    date_cands = _date_candidates(sentence, toks, _reference(reference_date))
+    date_toks = {i for c in date_cands for i in range(c.a, c.b)
+                 if c.extra.get("has_year") or c.extra.get("has_day") or c.extra.get("has_time")}
+    if kind in ("who", "where"):
+        cands += _name_candidates(toks, matched, q, suffixes=kind == "who", places=kind == "where")
+        if kind == "who":
+            cands += [c for c in _paren_candidates(toks) if any(toks[x].cap for x in range(c.a, c.b))]
+    elif kind == "when":
+        cands += date_cands
+    elif kind == "number":
+        cands += _number_candidates(toks, date_toks, q)
+    else:
+        if q.focus in ("place", "name", "expansion", "phrase"):
+            cands += _name_candidates(toks, matched, q, places=q.focus == "place")
+            cands += _paren_candidates(toks)
+        if q.focus in ("name", "phrase"):
+            cands += _phrase_candidates(toks, matched, q)
+    out = []
+    seen: set[tuple[int, int]] = set()
+    for c in cands:
+        words = [t for t in toks[c.a:c.b] if t.alpha or t.num]
+        if not words or len(words) > MAX_WORDS:
+            continue
+        if all(matched[x] or not (toks[x].alpha or toks[x].num) for x in range(c.a, c.b)):
+            continue  # nothing new: the question's own words
+        f = _features(c, toks, matched, q, sent_match, ctx_match, dateline)
+        if not _fits(kind, f):
+            continue
+        s, e = toks[c.a].start, toks[c.b - 1].end
+        if (s, e) in seen:
+            continue
+        seen.add((s, e))
+        out.append((ShortAnswer(sentence[s:e], s, e, kind, _score(f, kind)), f))
+    out.sort(key=lambda x: -x[0].score)
+    return out
+
+
+def extract_short_answer(question: str, sentence: str, context: str = "", reference_date: str | None = None,
+                         qtype: str | None = None) -> ShortAnswer | None:
+    """The short answer to `question` in `sentence` (verbatim, with offsets into `sentence`), or None when the
+    sentence holds nothing of the asked type.
+
+    `context` (neighbouring sentences) only adds to the score when it shares the question's words;
+    `reference_date` (the article's ISO date) lets yearless dates such as "Jumat (19/7)" be recognised;
+    `qtype` overrides the answer type read from the question ("who", "where", "when", "number", "other").
+    """
+    found = candidates(question, sentence, context, reference_date, qtype)
+    return found[0][0] if found else None
+
+
+def best_short_answer(question: str, sentences: Iterable[str], reference_date: str | None = None,
+                      qtype: str | None = None) -> tuple[int, ShortAnswer] | None:
+    """The best (sentence index, short answer) over several sentences (e.g. all sentences of a passage); each
+    sentence's neighbours serve as its context."""
+    sentences = list(sentences)
+    best: tuple[int, ShortAnswer] | None = None
+    for i, sentence in enumerate(sentences):
+        context = " ".join(sentences[max(0, i - 1):i] + sentences[i + 1:i + 2])
+        ans = extract_short_answer(question, sentence, context, reference_date, qtype)
+        if ans is not None and (best is None or ans.score > best[1].score):
+            best = (i, ans)
+    return best

@@ -1,0 +1,140 @@
+"""Short-answer extraction on realistic news sentences (the seed article and Indonesian news phrasing)."""
+from __future__ import annotations
+
+import pytest
+from conftest import SEED
+
+from rag import extraction
+from rag.chunking import sentence_spans
+from rag.extraction import ShortAnswer, best_short_answer, extract_short_answer, question_focus
+
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+SEED_SENTENCES = [SEED_TEXT[a:b] for a, b in sentence_spans(SEED_TEXT)]
+MEETING = next(s for s in SEED_SENTENCES if "Krivoruchko dilakukan di Pyongyang" in s)
+REPORTED = next(s for s in SEED_SENTENCES if s.startswith("Pertemuan tersebut diungkapkan"))
+DISCUSSED = next(s for s in SEED_SENTENCES if s.startswith("Pada pertemuan itu"))
+SEED_DATE = "2024-07-19"
+
+
+def check(ans: ShortAnswer | None, sentence: str, kind: str) -> ShortAnswer:
+    """A real answer: verbatim with its offsets, of the asked kind, and short."""
+    assert ans is not None
+    assert sentence[ans.start:ans.end] == ans.text
+    assert ans.kind == kind
+    assert 1 <= len(ans.text.split()) <= extraction.MAX_WORDS
+    return ans
+
+
+@pytest.mark.parametrize("question", [
+    "Who led the Russian delegation that met Kim Jong-un?",
+    "Who did Kim Jong-un meet on 18 July?",
+    "Siapa yang memimpin delegasi Rusia?",
+])
+def test_who_is_the_person_not_the_asker(question):
+    ans = check(extract_short_answer(question, MEETING, reference_date=SEED_DATE), MEETING, "who")
+    assert "Aleksey Krivoruchko" in ans.text
+    assert "Kim" not in ans.text  # already in (or the subject of) the question
+
+
+@pytest.mark.parametrize("question", [
+    "Where did Kim Jong-un meet Krivoruchko?",
+    "Di mana Kim Jong-un bertemu Krivoruchko?",
+])
+def test_where_is_the_place_after_di(question):
+    ans = check(extract_short_answer(question, MEETING, reference_date=SEED_DATE), MEETING, "where")
+    assert ans.text == "Pyongyang"
+
+
+@pytest.mark.parametrize("question", [
+    "When did Kim Jong-un meet Krivoruchko?",
+    "Kapan pertemuan Kim Jong-un dengan delegasi Rusia?",
+])
+def test_when_is_the_whole_date_expression(question):
+    ans = check(extract_short_answer(question, MEETING, reference_date=SEED_DATE), MEETING, "when")
+    assert ans.text == "Kamis (18/7/2024)"
+
+
+def test_when_finds_a_yearless_date_with_the_article_date():
+    sentence = "Kantor Berita Korea Utara, KCNA, melaporkan pertemuan itu pada Jumat (19/7) pagi."
+    ans = check(extract_short_answer("Kapan KCNA melaporkan pertemuan itu?", sentence, reference_date=SEED_DATE),
+                sentence, "when")
+    assert ans.text.startswith("Jumat (19/7)")
+
+
+def test_when_reads_years_and_relative_dates():
+    sentence = "Yayasan itu didirikan pada tahun 1969 oleh tiga dokter di Surabaya."
+    assert "1969" in check(extract_short_answer("Tahun berapa yayasan itu didirikan?", sentence), sentence,
+                           "when").text
+    sentence = "Presiden Rusia Vladimir Putin mengunjungi Korea Utara bulan lalu."
+    ans = check(extract_short_answer("Kapan Putin mengunjungi Korea Utara?", sentence), sentence, "when")
+    assert ans.text == "bulan lalu"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("Berapa orang tewas dalam serangan itu?",
+     "Serangan bom di pasar itu menewaskan 12 orang dan melukai sedikitnya 30 warga lainnya.", "12 orang"),
+    ("Berapa anggaran yang disiapkan pemerintah untuk bantuan itu?",
+     "Pemerintah menyiapkan anggaran Rp 5 miliar untuk bantuan korban banjir.", "Rp 5 miliar"),
+    ("Berapa persen pertumbuhan ekonomi tahun ini?",
+     "Bank Indonesia memperkirakan pertumbuhan ekonomi tahun ini mencapai 5,2 persen.", "5,2 persen"),
+    ("How many people died in Tel Aviv?",
+     "Ibu Kota Israel Tel Aviv Diserang Drone, Ledakan Besar Terjadi dan 1 Orang Tewas", "1 Orang"),
+])
+def test_number_comes_with_its_unit(question, sentence, expected):
+    ans = check(extract_short_answer(question, sentence), sentence, "number")
+    assert expected in ans.text
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Kapan Kim Jong-un membahas kerja sama militer?", "when"),
+    ("Berapa jumlah pasukan yang dibahas?", "number"),
+    ("How many soldiers were discussed?", "number"),
+])
+def test_none_when_the_sentence_has_nothing_of_the_asked_type(question, kind):
+    assert question_focus(question)[0] == kind
+    assert extract_short_answer(question, DISCUSSED, reference_date=SEED_DATE) is None
+
+
+def test_none_for_an_empty_sentence():
+    assert extract_short_answer("Siapa yang memimpin delegasi Rusia?", "") is None
+
+
+def test_qtype_overrides_the_question_words():
+    ans = check(extract_short_answer("Pertemuan Kim Jong-un dengan Krivoruchko", MEETING, qtype="when"),
+                MEETING, "when")
+    assert ans.text == "Kamis (18/7/2024)"
+
+
+def test_what_name_question_gets_the_capitalised_name():
+    sentence = "Kantor berita resmi Korea Utara, KCNA, melaporkan pertemuan tersebut pada Jumat."
+    ans = check(extract_short_answer("Apa nama kantor berita resmi Korea Utara?", sentence), sentence, "other")
+    assert ans.text == "KCNA"
+
+
+def test_question_focus_fixes_answer_type_slips():
+    assert question_focus("Di kota manakah letak kantor pusat WHO?") == ("where", "place")
+    assert question_focus("Pada tanggal berapakah konser itu digelar?")[0] == "when"
+    assert question_focus("Bulan apakah polisi menyita kayu ilegal itu?")[0] == "when"
+    assert question_focus("Berapa tahun ia dipenjara?")[0] == "number"
+    assert question_focus("Apakah kepanjangan dari KCNA?") == ("other", "expansion")
+
+
+def test_best_short_answer_picks_the_sentence_that_answers():
+    found = best_short_answer("Kapan pertemuan itu diungkapkan oleh KCNA?", SEED_SENTENCES, SEED_DATE)
+    assert found is not None
+    index, ans = found
+    assert SEED_SENTENCES[index] == REPORTED
+    assert ans.text == "Jumat (19/7/2024)"
+
+
+def test_hand_set_weights_apply_without_the_stored_model(monkeypatch):
+    monkeypatch.setattr(extraction, "_model", dict)
+    for cached in (extraction._lexicon, extraction._weights):
+        cached.cache_clear()
+    try:
+        ans = check(extract_short_answer("Where did Kim Jong-un meet Krivoruchko?", MEETING), MEETING, "where")
+        assert ans.text == "Pyongyang"
+    finally:
+        monkeypatch.undo()
+        for cached in (extraction._lexicon, extraction._weights):
+            cached.cache_clear()
