@@ -1,4 +1,4 @@
-"""The first chat: passages rendered safely, and the real app answering through its /chat endpoint."""
+"""The chat: answers and sources rendered safely, and the real app answering through its /chat endpoint."""
 from __future__ import annotations
 
 import os
@@ -10,28 +10,33 @@ import time
 import pytest
 
 from conftest import ROOT
-from rag.records import Hit
+from rag import Answer, Citation
 
 import app
 
 
-def _hit(text: str, title: str = "Judul", url: str | None = "https://kompas.tv/a") -> Hit:
-    return Hit(article_id="a", chunk_id="a::v::0", title=title, date="2024-07-19", source="kompas.tv", url=url,
-               text=text, score=1.0, start=0, end=len(text))
+def _answer(quote: str = "Kim bertemu Krivoruchko.", title: str = "Judul", url: str | None = "https://kompas.tv/a",
+            **kw) -> Answer:
+    c = Citation(number=1, article_id="a", title=title, date="2024-07-19", source="kompas.tv", url=url, quote=quote,
+                 start=0, end=len(quote))
+    text = f"Krivoruchko, according to [1] (kompas.tv, 19 July 2024): “{quote}”"
+    return Answer(question="q", text=text, refused=False, citations=[c], lead=text, language="en", **kw)
 
 
-def test_format_hits_numbers_sources_and_escapes_article_text():
-    out = app.format_hits("q", [_hit("Kim bertemu Krivoruchko."), _hit("<script>alert(1)</script> *x*",
-                                                                        title="<img src=x onerror=alert(1)>")])
-    assert "[1] Judul" in out and "[2]" in out
+def test_format_answer_lists_sources_and_escapes_article_text():
+    out = app.format_answer(_answer())
+    assert "Krivoruchko" in out and "**Sources**" in out and "1. **Judul**" in out
     assert "kompas.tv" in out and "2024-07-19" in out and "(https://kompas.tv/a)" in out
-    assert "<script>" not in out and "<img" not in out  # article text can never become markup
-    assert "&lt;script&gt;" in out
+    evil = app.format_answer(_answer("<script>alert(1)</script> *x*", title="<img src=x onerror=alert(1)>"))
+    assert "<script>" not in evil and "<img" not in evil  # article text can never become markup
+    assert "&lt;script&gt;" in evil
 
 
-def test_format_hits_rejects_non_http_links_and_reports_no_match():
-    assert "javascript:" not in app.format_hits("q", [_hit("x", url="javascript:alert(1)")])
-    assert "No passage" in app.format_hits("q", [])
+def test_format_answer_rejects_non_http_links_and_marks_unverified_answers():
+    assert "javascript:" not in app.format_answer(_answer(url="javascript:alert(1)"))
+    assert "could not be verified" in app.format_answer(_answer(mode="generative", verified=False))
+    refused = Answer(question="q", text="The sources don't answer this.", refused=True, language="en")
+    assert app.format_answer(refused) == "The sources don't answer this."
 
 
 def _free_port() -> int:
