@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from answer_data import cached_hits, open_index, question_sets, without_article  # noqa: E402
 
 from rag.answerability import FEATURES as A_FEATURES  # noqa: E402
-from rag.answerability import TreeEnsemble, answerability_features  # noqa: E402
+from rag.answerability import TreeEnsemble, answerability_features, missing_stems  # noqa: E402
 from rag.bm25 import Tokenizer  # noqa: E402
 from rag.evidence import SENTENCE_FEATURES, SentenceScorer, rank_sentences, sentence_features, split_hits  # noqa: E402
 from rag.query import detect_language  # noqa: E402
@@ -124,13 +124,44 @@ def run_evidence(args) -> None:
 
 
 def answerability_rows(qa, questions, hits_per_q, tokenizer, scorer, drop_gold: bool):
-    xs = []
+    """Feature rows (lexicon features left at 0) and, per question, its missing stems vs (best window, top passage)."""
+    xs, missing = [], []
     for q, hits in zip(questions, hits_per_q):
         top = without_article(hits, q["passage_id"], TOP) if drop_gold else hits[:TOP]
         terms = QueryTerms.build(q["question"], detect_language(q["question"]), tokenizer, qa.store.bm25)
         sents = rank_sentences(terms, tokenizer, top, scorer)
         xs.append(answerability_features(q["question"], terms, tokenizer, top, sents))
-    return np.vstack(xs) if xs else np.zeros((0, len(A_FEATURES)))
+        q_stems = tokenizer(q["question"])
+        window = set(tokenizer(sents[0].context)) if sents else set()
+        passage = set(tokenizer(f"{top[0].title}\n{top[0].text}")) if top else set()
+        missing.append((missing_stems(q_stems, window), missing_stems(q_stems, passage)))
+    return (np.vstack(xs) if xs else np.zeros((0, len(A_FEATURES)))), missing
+
+
+def fit_lexicon(missing: list, unanswerable: np.ndarray, c: float = 0.3, min_count: int = 3) -> dict[str, float]:
+    """Logistic regression on the bag of missing stems (best window): weight > 0 = its absence means unanswerable."""
+    from collections import Counter
+
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    counts = Counter(t for m in missing for t in set(m[0]))
+    vocab = {t for t, n in counts.items() if n >= min_count}
+    vec = DictVectorizer()
+    x = vec.fit_transform([{t: 1.0 for t in m[0] if t in vocab} for m in missing])
+    model = LogisticRegression(C=c, max_iter=3000).fit(x, unanswerable)
+    return {t: round(float(w), 4) for t, w in zip(vec.feature_names_, model.coef_[0]) if abs(w) >= 0.05}
+
+
+def set_lexicon_features(x: np.ndarray, missing: list, lexicon: dict[str, float]) -> np.ndarray:
+    """Fill the lexicon columns (the same sums answerability_features computes at run time)."""
+    x = x.copy()
+    ib, it, im = (A_FEATURES.index(n) for n in ("missing_lexicon_best", "missing_lexicon_top", "missing_lexicon_max"))
+    for i, (window, passage) in enumerate(missing):
+        x[i, ib] = sum(lexicon.get(t, 0.0) for t in window)
+        top = [lexicon.get(t, 0.0) for t in passage]
+        x[i, it], x[i, im] = sum(top), max(top, default=0.0)
+    return x
 
 
 def refusal_curve(p_answerable: np.ndarray, unanswerable: np.ndarray, thresholds: Sequence[float]):
@@ -157,16 +188,44 @@ def run_answerability(args) -> None:
     iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
     t0 = time.time()
     feats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    missing: dict[str, list] = {}
     for name, qa in (("idkmrc_train", iq), ("idkmrc_valid", iq)):
         _, qs = sets[name]
-        x = answerability_rows(qa, qs, cached_hits(qa, name, qs), tok, scorer, False)
+        x, missing[name] = answerability_rows(qa, qs, cached_hits(qa, name, qs), tok, scorer, False)
         feats[name] = (x, np.array([not q["is_impossible"] for q in qs], dtype=np.int64))
     for name in ("facqa_train", "facqa_train_en", "facqa_valid", "facqa_valid_en"):
         _, qs = sets[name]
         hits = cached_hits(fq, name, qs)
-        feats[name] = (answerability_rows(fq, qs, hits, tok, scorer, False), np.ones(len(qs), dtype=np.int64))
-        feats[name + "_nogold"] = (answerability_rows(fq, qs, hits, tok, scorer, True),
-                                   np.zeros(len(qs), dtype=np.int64))
+        x, missing[name] = answerability_rows(fq, qs, hits, tok, scorer, False)
+        feats[name] = (x, np.ones(len(qs), dtype=np.int64))
+        x, missing[name + "_nogold"] = answerability_rows(fq, qs, hits, tok, scorer, True)
+        feats[name + "_nogold"] = (x, np.zeros(len(qs), dtype=np.int64))
+    # missing-word lexicon: learned on IDK-MRC train (minimal edits) + FacQA train (answerable news questions);
+    # cross-fitted (5 folds) for the training rows so the trees never see a lexicon that saw their own label
+    lex_parts = ["idkmrc_train", "facqa_train"]
+    lex_missing = [m for p in lex_parts for m in missing[p]]
+    lex_y = np.concatenate([1 - feats[p][1] for p in lex_parts])
+    lexicon = fit_lexicon(lex_missing, lex_y)
+    print(f"lexicon: {len(lexicon)} stems; most 'missing => unanswerable':",
+          ", ".join(f"{t} {w:+.2f}" for t, w in sorted(lexicon.items(), key=lambda kv: -kv[1])[:15]))
+    folds = np.arange(len(lex_missing)) % 5
+    crossed = {}
+    offset = 0
+    for p in lex_parts:
+        n = len(missing[p])
+        crossed[p] = np.zeros((n, len(A_FEATURES)))
+        offset += n
+    for k in range(5):
+        lex_k = fit_lexicon([m for m, f in zip(lex_missing, folds) if f != k], lex_y[folds != k])
+        offset = 0
+        for p in lex_parts:
+            n = len(missing[p])
+            idx = [i for i in range(n) if folds[offset + i] == k]
+            crossed[p][idx] = set_lexicon_features(feats[p][0][idx], [missing[p][i] for i in idx], lex_k)
+            offset += n
+    for name in feats:
+        x, y = feats[name]
+        feats[name] = (crossed[name] if name in crossed else set_lexicon_features(x, missing[name], lexicon), y)
     print(f"features in {time.time() - t0:.0f}s")
     train_parts = ["idkmrc_train", "facqa_train", "facqa_train_nogold", "facqa_train_en", "facqa_train_en_nogold"]
     # dev = last 20% of each training part (choices are made there), fit on the rest
@@ -200,8 +259,9 @@ def run_answerability(args) -> None:
     m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
                                    random_state=0).fit(x_all, y_all)
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
-    model = TreeEnsemble.from_sklearn(m, threshold)
+    model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon)
     assert np.allclose(model.probability(feats["idkmrc_valid"][0]), m.predict_proba(feats["idkmrc_valid"][0])[:, 1])
+    _check_runtime_features(iq, sets["idkmrc_valid"][1][:25], feats["idkmrc_valid"][0][:25], tok, scorer, lexicon)
     print("feature importances:")
     for name, imp in sorted(zip(A_FEATURES, m.feature_importances_), key=lambda kv: -kv[1])[:15]:
         print(f"  {name:<30}{imp:.3f}")
@@ -229,6 +289,15 @@ def run_answerability(args) -> None:
                                 "facqa_refused": round(float((p_fac < threshold).mean()), 3)}}
         model.save()
         print("wrote rag/answerability.json")
+
+
+def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, lexicon) -> None:
+    """The features the app computes (with the lexicon) equal the training features: no train/serve skew."""
+    hits = cached_hits(qa, "idkmrc_valid", questions)
+    for q, h, row in zip(questions, hits, expected):
+        terms = QueryTerms.build(q["question"], detect_language(q["question"]), tok, qa.store.bm25)
+        sents = rank_sentences(terms, tok, h[:TOP], scorer)
+        assert np.allclose(answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon), row), q
 
 
 def _split(rows: list) -> tuple[list, list]:

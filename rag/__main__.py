@@ -1,4 +1,4 @@
-"""Command line: python -m rag (index | search | status | eval | serve).
+"""Command line: python -m rag (index | search | ask | status | eval | serve).
 
 A thin door over `NewsQA`; no retrieval logic lives here.
 """
@@ -33,7 +33,13 @@ def main(argv: list[str] | None = None) -> int:
 def _open(args: argparse.Namespace):  # -> NewsQA (import deferred: `--help` stays instant)
     from . import NewsQA
 
-    return NewsQA(args.index)
+    llm = getattr(args, "llm", None)
+    return NewsQA(args.index, **({"llm": llm} if llm else {}))
+
+
+def _filters(args: argparse.Namespace) -> dict[str, str]:
+    return {k: v for k, v in {"source": args.source, "date_from": args.date_from,
+                              "date_to": args.date_to}.items() if v}
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -63,9 +69,7 @@ def _fresh(index: str):
 
 def cmd_search(args: argparse.Namespace) -> int:
     qa = _open(args)
-    filters = {k: v for k, v in {"source": args.source, "date_from": args.date_from,
-                                 "date_to": args.date_to}.items() if v}
-    hits = qa.search(args.query, k=args.k, filters=filters, mode=args.mode)
+    hits = qa.search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
         return 0
@@ -77,6 +81,31 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"    {h.text}")
         if h.url:
             print(f"    {h.url}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    qa = _open(args)
+    if args.json:
+        ans = qa.ask(args.question, filters=_filters(args))
+        out = asdict(ans)
+        out.pop("hits")
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return 0
+    stream = qa.ask_stream(args.question, filters=_filters(args))
+    for piece in stream:
+        print(piece, end="", flush=True)
+    print()
+    ans = stream.answer
+    if ans.citations:
+        print("\nSources:")
+    for c in ans.citations:
+        where = ", ".join(x for x in (c.source, c.date) if x)
+        print(f"[{c.number}] {c.title or c.article_id}" + (f" ({where})" if where else "")
+              + f"  chars {c.start}-{c.end}" + (f"  {c.url}" if c.url else ""))
+        print(f"    “{c.quote}”")
+    if ans.mode != "extractive":
+        print(f"\n({ans.mode}; verified: {ans.verified})", file=sys.stderr)
     return 0
 
 
@@ -93,12 +122,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     questions = list(read_jsonl(args.questions, args.limit))
     index = args.index if args.index != _default_index() else tempfile.mkdtemp(prefix="rag-eval-")
-    qa = NewsQA(index)
+    qa = NewsQA(index, **({"llm": args.llm} if args.llm else {}))
     articles = passages_as_articles(args.passages)
     if args.distractors:
         articles += news_as_articles(args.distractors, args.distractor_limit)
     report = qa.add(articles, show_progress=True)
     print(f"indexed: {report.summary()}", file=sys.stderr)
+    if args.what == "answers":
+        return _eval_answers(qa, questions, args.json)
     modes = ["bm25", "dense", "hybrid"] if args.mode == "all" else [args.mode]
     results = {}
     for mode in modes:
@@ -109,6 +140,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{len(questions)} questions, {qa.status()['articles']} passages/articles in the index")
         for mode, r in results.items():
             print(f"{mode:>7}: R@1 {r['R@1']:.3f}  R@5 {r['R@5']:.3f}  R@20 {r['R@20']:.3f}  MRR {r['MRR']:.3f}")
+    return 0
+
+
+def _eval_answers(qa, questions: list[dict], as_json: bool) -> int:
+    import time
+
+    from .evaluation import answer_metrics
+
+    t = time.perf_counter()
+    r = answer_metrics(questions, qa.ask)
+    r["seconds_per_question"] = (time.perf_counter() - t) / max(len(questions), 1)
+    if as_json:
+        print(json.dumps(r, indent=1))
+        return 0
+    print(f"{int(r['n'])} questions ({int(r['answerable'])} answerable), {qa.status()['articles']} articles indexed")
+    print(f"gold inside the answer or its cited quotes: {r['in_answer_or_quotes']:.3f}")
+    print(f"gold inside the answer's lead (first line):  {r['in_lead']:.3f}")
+    print(f"gold inside the short answer alone:          {r['in_short']:.3f}")
+    print(f"answerable questions refused:                {r['refused_answerable']:.3f}")
+    print(f"refusal precision / recall:                  {r['refusal_precision']:.3f} / {r['refusal_recall']:.3f}")
+    print(f"generated answers verified:                  {r['verified']:.3f}")
+    print(f"seconds per question:                        {r['seconds_per_question']:.3f}")
     return 0
 
 
@@ -125,7 +178,7 @@ def _default_index() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m rag", description="News-article QA: index and search.")
+    p = argparse.ArgumentParser(prog="python -m rag", description="News-article QA: index, search and ask.")
     p.add_argument("--index", default=_default_index(), help="index folder (env RAG_INDEX_DIR; default ./index)")
     # `--index DIR` may also follow the subcommand (`python -m rag search ... --index DIR`)
     common = argparse.ArgumentParser(add_help=False)
@@ -149,17 +202,27 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     s.set_defaults(func=cmd_search)
 
+    s = sub.add_parser("ask", parents=[common], help="a cited answer (or a refusal) in the question's language")
+    s.add_argument("question")
+    s.add_argument("--llm", choices=["none", "local", "openai"], help="override RAG_LLM")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--source", help="only this outlet, e.g. kompas.tv")
+    s.add_argument("--date-from", help="yyyy-mm-dd")
+    s.add_argument("--date-to", help="yyyy-mm-dd")
+    s.set_defaults(func=cmd_ask)
+
     s = sub.add_parser("status", parents=[common], help="articles, chunks, last rebuild, embedder")
     s.set_defaults(func=cmd_status)
 
     s = sub.add_parser("eval", parents=[common], help="metrics on a QA set (../shared/data formats)")
-    s.add_argument("what", choices=["retrieval"])
+    s.add_argument("what", choices=["retrieval", "answers"])
     s.add_argument("--questions", default=str(DEFAULT_DATA / "qa_facqa_valid.jsonl"))
     s.add_argument("--passages", default=str(DEFAULT_DATA / "passages_facqa.jsonl"))
     s.add_argument("--distractors", help="a news corpus .jsonl(.gz) added to the index as distractors")
     s.add_argument("--distractor-limit", type=int)
     s.add_argument("--limit", type=int, help="only the first N questions")
     s.add_argument("--mode", choices=["hybrid", "dense", "bm25", "all"], default="all")
+    s.add_argument("--llm", choices=["none", "local", "openai"], help="answers: override RAG_LLM")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
 

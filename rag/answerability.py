@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +56,33 @@ for _a, _b in _ANTONYM_PAIRS:
     ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
     ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
 
+# Opposite events, compared on Indonesian Snowball stems ("didirikan" ~ "diri", "dibubarkan" ~ "bubar").
+_STEM_ANTONYM_PAIRS = (
+    ("diri", "bubar"), ("diri", "tutup"), ("buka", "tutup"), ("bangun", "hancur"), ("bangun", "runtuh"),
+    ("lahir", "wafat"), ("lahir", "tinggal"), ("lahir", "mati"), ("mulai", "akhir"), ("mulai", "henti"),
+    ("menang", "kalah"), ("naik", "turun"), ("masuk", "keluar"), ("terima", "tolak"), ("tambah", "kurang"),
+    ("beli", "jual"), ("impor", "ekspor"), ("angkat", "henti"), ("nikah", "cerai"), ("temu", "pisah"),
+    ("tua", "muda"), ("besar", "kecil"), ("tinggi", "rendah"), ("panjang", "pendek"), ("banyak", "sedikit"),
+    ("luas", "sempit"), ("dekat", "jauh"), ("awal", "akhir"), ("pertama", "akhir"), ("utara", "selatan"),
+    ("barat", "timur"), ("sebelum", "sesudah"), ("sebelum", "telah"), ("hidup", "mati"), ("panas", "dingin"),
+)
+
+
+def _stem_antonyms() -> dict[str, frozenset[str]]:
+    import Stemmer
+
+    stem = Stemmer.Stemmer("indonesian").stemWord
+    out: dict[str, frozenset[str]] = {}
+    for a, b in _STEM_ANTONYM_PAIRS + _ANTONYM_PAIRS:
+        a, b = stem(a), stem(b)
+        if a != b:
+            out[a] = out.get(a, frozenset()) | {b}
+            out[b] = out.get(b, frozenset()) | {a}
+    return out
+
+
+STEM_ANTONYMS = _stem_antonyms()
+
 ANSWER_TYPES = ("who", "where", "when", "number", "other")
 
 FEATURES = (
@@ -68,6 +95,8 @@ FEATURES = (
     "question_negated", "negation_mismatch_best", "antonym_swap_best", "antonym_swap_top",
     "type_evidence_best", "type_evidence_top",
     "is_en", "query_terms", "query_mean_idf", "top_len",
+    "top_dense", "max_dense", "dense_gap", "top_keyword_rel",
+    "stem_antonym_swap_best", "missing_lexicon_best", "missing_lexicon_top", "missing_lexicon_max",
     *(f"type_{t}" for t in ANSWER_TYPES),
 )
 
@@ -79,9 +108,18 @@ class Decision:
     threshold: float
 
 
+def missing_stems(question_tokens: Sequence[str], passage_tokens: set[str]) -> list[str]:
+    """The question's (stemmed) words a passage lacks: for minimal-edit unanswerable questions, the edit."""
+    return [t for t in dict.fromkeys(question_tokens) if t not in passage_tokens]
+
+
 def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenizer, hits: Sequence[Hit],
-                           sentences: Sequence[Sentence]) -> np.ndarray:
-    """One row of FEATURES for a question and its evidence (hits best first, sentences best first)."""
+                           sentences: Sequence[Sentence], lexicon: Mapping[str, float] | None = None) -> np.ndarray:
+    """One row of FEATURES for a question and its evidence (hits best first, sentences best first).
+
+    `lexicon`: learned weights of question words that are *missing* from the evidence (positive = a missing
+    "dibubarkan", "termuda" or "tidak" signals an edited, unanswerable question; stop-like words weigh ~0)."""
+    lexicon = lexicon or {}
     x = dict.fromkeys(FEATURES, 0.0)
     q_words = [w.lower() for w in _WORD.findall(question)]
     q_tokens = tokenizer(question if terms.language == "id" else " ".join(sorted(terms.neutral)))
@@ -107,6 +145,13 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         return covered / idf_total, max(missing, default=0.0), sum(missing), bi, toks
 
     top = hits[0]
+    dense = [h.dense_score for h in hits if h.dense_score is not None]
+    if dense and top.dense_score is not None:
+        x["top_dense"], x["max_dense"] = top.dense_score, max(dense)
+        x["dense_gap"] = top.dense_score - (dense[1] if len(dense) > 1 else dense[0] - 0.1)
+    keyword = [h.keyword_score or 0.0 for h in hits]
+    x["top_keyword_rel"] = (keyword[0] / max(keyword)) if max(keyword, default=0.0) > 0 else 0.0
+    q_stems = tokenizer(question)
     top_text = f"{top.title}\n{top.text}"
     cov, miss_max, miss_sum, bi, top_tokens = coverage(top_text)
     x["top_score"] = top.score
@@ -131,6 +176,9 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     q_names = {w.lower() for i, w in enumerate(_WORD.findall(question)) if i > 0 and w[0].isupper()}
     x["missing_names_top"] = float(len(q_names - top_lower))
     x["antonym_swap_top"] = _antonym_swap(q_words, top_lower)
+    top_missing = [lexicon.get(t, 0.0) for t in missing_stems(q_stems, set(top_tokens))]
+    x["missing_lexicon_top"] = sum(top_missing)
+    x["missing_lexicon_max"] = max(top_missing, default=0.0)
     names, numbers, has_date = answer_evidence(terms, top.text)
     x["type_evidence_top"] = _typed(terms.answer_type, names, numbers, has_date)
     if sentences:
@@ -146,15 +194,20 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         best_words = set(_WORD.findall(best.context.lower()))
         x["negation_mismatch_best"] = 1.0 if bool(NEGATIONS & set(q_words)) != bool(NEGATIONS & best_words) else 0.0
         x["antonym_swap_best"] = _antonym_swap(q_words, best_words)
+        window_stems = set(tokenizer(best.context))
+        x["stem_antonym_swap_best"] = _antonym_swap(q_stems, window_stems, STEM_ANTONYMS)
+        x["missing_lexicon_best"] = sum(lexicon.get(t, 0.0) for t in missing_stems(q_stems, window_stems))
         names, numbers, has_date = answer_evidence(terms, best.text)
         x["type_evidence_best"] = _typed(terms.answer_type, names, numbers, has_date)
     return np.asarray([x[f] for f in FEATURES], dtype=np.float64)
 
 
-def _antonym_swap(question_words: Sequence[str], passage_words: set[str]) -> float:
+def _antonym_swap(question_words: Sequence[str], passage_words: set[str],
+                  antonyms: Mapping[str, frozenset[str]] | None = None) -> float:
     """1 when the question has a word the passage lacks while the passage has its opposite."""
+    antonyms = ANTONYMS if antonyms is None else antonyms
     for w in question_words:
-        opposite = ANTONYMS.get(w)
+        opposite = antonyms.get(w)
         if opposite and w not in passage_words and opposite & passage_words:
             return 1.0
     return 0.0
@@ -168,7 +221,8 @@ class TreeEnsemble:
     """Binary gradient-boosted trees (scikit-learn's GradientBoostingClassifier, exported to JSON)."""
 
     def __init__(self, trees: list[dict[str, list]], init: float, learning_rate: float, threshold: float,
-                 features: Sequence[str] = FEATURES, info: dict | None = None) -> None:
+                 features: Sequence[str] = FEATURES, info: dict | None = None,
+                 lexicon: Mapping[str, float] | None = None) -> None:
         if tuple(features) != FEATURES:
             raise ValueError("answerability model was trained on other features; "
                              "retrain with bench/train_answering.py")
@@ -177,6 +231,7 @@ class TreeEnsemble:
         self.learning_rate = float(learning_rate)
         self.threshold = float(threshold)
         self.info = dict(info or {})
+        self.lexicon = dict(lexicon or {})  # missing-word weights, an input to the features
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(x)
@@ -200,7 +255,7 @@ class TreeEnsemble:
     def save(self, path: Path = DEFAULT_MODEL) -> None:
         path.write_text(json.dumps({"features": list(FEATURES), "init": self.init,
                                     "learning_rate": self.learning_rate, "threshold": self.threshold,
-                                    "info": self.info,
+                                    "info": self.info, "lexicon": self.lexicon,
                                     "trees": [{k: v.tolist() for k, v in t.items()} for t in self.trees]}),
                         encoding="utf-8")
 
@@ -208,10 +263,11 @@ class TreeEnsemble:
     def load(cls, path: Path = DEFAULT_MODEL) -> TreeEnsemble:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(raw["trees"], raw["init"], raw["learning_rate"], raw["threshold"], raw["features"],
-                   raw.get("info"))
+                   raw.get("info"), raw.get("lexicon"))
 
     @classmethod
-    def from_sklearn(cls, model, threshold: float, info: dict | None = None) -> TreeEnsemble:
+    def from_sklearn(cls, model, threshold: float, info: dict | None = None,
+                     lexicon: Mapping[str, float] | None = None) -> TreeEnsemble:
         """Export a fitted binary sklearn GradientBoostingClassifier (log-loss)."""
         trees = []
         for est in model.estimators_[:, 0]:
@@ -220,4 +276,4 @@ class TreeEnsemble:
                           "feature": t.feature.tolist(), "threshold": t.threshold.tolist(),
                           "value": t.value[:, 0, 0].tolist()})
         prior = float(model.init_.class_prior_[1])
-        return cls(trees, math.log(prior / (1 - prior)), model.learning_rate, threshold, info=info)
+        return cls(trees, math.log(prior / (1 - prior)), model.learning_rate, threshold, info=info, lexicon=lexicon)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from filelock import FileLock
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from .answering import Answer, Answerer, AnswerStream, History
 from .articles import article_from_record, load_articles
 from .bm25 import Tokenizer
 from .config import Config
@@ -45,6 +47,8 @@ class NewsQA:
         self.store.check_embedder(self._embedder_name)
         self.tokenizer = Tokenizer()
         self._retriever: HybridRetriever | None = None
+        self._answerer: Answerer | None = None
+        self.llm_problem = ""  # set when a configured LLM could not be loaded
 
     # ---- components (lazy) -----------------------------------------------------------------------------------
     @property
@@ -59,6 +63,27 @@ class NewsQA:
             ranker = LinearRanker.load() if self.config.fusion == "learned" and DEFAULT_MODEL.exists() else None
             self._retriever = HybridRetriever(self.store, self.embedder, self.tokenizer, self.config, ranker)
         return self._retriever
+
+    @property
+    def answerer(self) -> Answerer:
+        """Evidence, answerability and (when RAG_LLM is set) the generator; the LLM loads on first use."""
+        if self._answerer is None:
+            self._answerer = Answerer(self.retriever, self.tokenizer, generator=self._generator(),
+                                      max_tokens=self.config.llm_max_tokens)
+        return self._answerer
+
+    def _generator(self):  # -> rag.llm.Generator | None
+        """The configured LLM; if it cannot be loaded (model or llama-cpp-python missing), answer without it and
+        say so in `llm_problem` (the chat shows it) instead of failing every question."""
+        from .llm import ModelUnavailableError, make_generator
+
+        self.llm_problem = ""
+        try:
+            return make_generator(self.config)
+        except ModelUnavailableError as exc:
+            self.llm_problem = f"LLM unavailable ({exc}); answering without it."
+            warnings.warn(self.llm_problem, stacklevel=3)
+            return None
 
     # ---- indexing --------------------------------------------------------------------------------------------
     def rebuild(self, folder: str | Path, progress: Progress | None = None,
@@ -124,12 +149,27 @@ class NewsQA:
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
             self.store = IndexStore(self.config.index_dir, self.config)
             self._retriever = None
+            self._answerer = None
 
     # ---- search ----------------------------------------------------------------------------------------------
     def search(self, query: str, k: int = 5, filters: Mapping[str, Any] | None = None,
                mode: str = "hybrid") -> list[Hit]:
         """Hybrid (dense + BM25) search in English or Indonesian; filters: source, date_from, date_to."""
         return self.retriever.search(query, k=k, filters=filters, mode=mode)
+
+    # ---- answers ---------------------------------------------------------------------------------------------
+    def ask(self, question: str, history: History | None = None, filters: Mapping[str, Any] | None = None,
+            generate: bool = True) -> Answer:
+        """A grounded answer with citations, or a refusal when the sources don't answer (see rag/answering.py).
+
+        history: earlier turns as (role, text) pairs or {"role", "content"} dicts, for follow-up questions.
+        generate=False forces the LLM-free answer even when an LLM is configured."""
+        return self.answerer.answer(question, history, filters, generate)
+
+    def ask_stream(self, question: str, history: History | None = None, filters: Mapping[str, Any] | None = None,
+                   generate: bool = True) -> AnswerStream:
+        """Like ask, but iterate for text pieces as they are verified; `.answer` is the final Answer."""
+        return self.answerer.stream(question, history, filters, generate)
 
     def status(self) -> dict[str, Any]:
         m = self.store.manifest

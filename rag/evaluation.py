@@ -66,3 +66,50 @@ def _distinct_articles(hits: list[Hit]) -> list[str]:
         if h.article_id not in seen:
             seen.append(h.article_id)
     return seen
+
+
+def normalise(text: str) -> str:
+    """Lower case, single spaces: how "gold answer inside the answer" is compared."""
+    return " ".join(text.lower().split())
+
+
+def answer_metrics(questions: Sequence[dict[str, Any]], ask: Callable[[str], Any]) -> dict[str, float]:
+    """Answer quality on a QA set (rows with answers[] and optionally is_impossible).
+
+    - in_answer_or_quotes: a gold answer occurs in the answer text or in one of its cited quotes (answerable
+      questions; a refusal counts as a miss);
+    - in_lead: ... in the answer's first line; in_short: ... in the extracted short answer alone;
+    - refused_answerable: share of answerable questions refused;
+    - refusal_precision / refusal_recall: refusals that were right / unanswerable questions refused;
+    - verified: share of generated answers whose every shown sentence passed verification (generative mode).
+    """
+    counts = {"in_answer_or_quotes": 0, "in_lead": 0, "in_short": 0, "refused_answerable": 0}
+    refused_right = refused_total = impossible = generated = verified = 0
+    answerable = 0
+    for q in questions:
+        ans = ask(q["question"])
+        is_impossible = bool(q.get("is_impossible"))
+        impossible += is_impossible
+        refused_total += ans.refused
+        refused_right += ans.refused and is_impossible
+        if ans.mode in ("generative", "fallback"):
+            generated += 1
+            verified += ans.mode == "generative" and bool(ans.verified)
+        if is_impossible:
+            continue
+        answerable += 1
+        if ans.refused:
+            counts["refused_answerable"] += 1
+            continue
+        golds = [normalise(a) for a in q.get("answers", []) if a.strip()]
+        texts = [normalise(ans.text)] + [normalise(c.quote) for c in ans.citations]
+        counts["in_answer_or_quotes"] += any(g in t for g in golds for t in texts)
+        counts["in_lead"] += any(g in normalise(ans.lead) for g in golds)
+        counts["in_short"] += bool(ans.short_answer) and any(g in normalise(ans.short_answer) for g in golds)
+    out = {k: v / max(answerable, 1) for k, v in counts.items()}
+    out["refusal_precision"] = refused_right / refused_total if refused_total else float("nan")
+    out["refusal_recall"] = refused_right / impossible if impossible else float("nan")
+    out["verified"] = verified / generated if generated else float("nan")
+    out["n"] = float(len(questions))
+    out["answerable"] = float(answerable)
+    return out

@@ -55,6 +55,8 @@ class Hit:
     score: float
     start: int
     end: int
+    dense_score: float | None = None  # cosine similarity to the question (hybrid and dense search)
+    keyword_score: float | None = None  # BM25 score (hybrid and keyword search)
 
 
 @dataclass

@@ -102,7 +102,8 @@ class HybridRetriever:
         rows = cands.rows
         rows.update(self.store.chroma.get([cid for cid in top_ids if cid not in rows]))
         scores = dict(ranked)
-        return [_to_hit(rows[cid], scores[cid]) for cid in top_ids if cid in rows]
+        return [_to_hit(rows[cid], scores[cid], cands.dense.get(cid), cands.keyword.get(cid))
+                for cid in top_ids if cid in rows]
 
     def candidates(self, query: str, n: int, filters: Mapping[str, Any] | None = None,
                    mode: str = "hybrid") -> Candidates:
@@ -178,7 +179,7 @@ def _top_positive(scores: np.ndarray, n: int) -> list[int]:
     return idx[np.argsort(-scores[idx], kind="stable")].tolist()
 
 
-def _to_hit(row: Mapping[str, Any], score: float) -> Hit:
+def _to_hit(row: Mapping[str, Any], score: float, dense: float | None = None, keyword: float | None = None) -> Hit:
     meta = row["meta"]
     return Hit(
         article_id=str(meta["article_id"]),
@@ -191,4 +192,6 @@ def _to_hit(row: Mapping[str, Any], score: float) -> Hit:
         score=float(score),
         start=int(meta["start"]),
         end=int(meta["end"]),
+        dense_score=dense,
+        keyword_score=keyword,
     )

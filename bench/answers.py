@@ -1,0 +1,131 @@
+"""Answer quality and latency on the valid splits, with the plain "quote the top passage" baseline in the same run.
+
+    python bench/answers.py [--data ../shared/data] [--facqa-index DIR] [--idkmrc-index DIR]
+                            [--llm local] [--llm-limit 100] [--limit N]
+
+Rows: baseline (top passage quoted, never refuses), extractive (the default LLM-free answer), and, with --llm,
+generative (the LLM phrases the top sentences; verified; fallback when verification fails).
+Columns: gold inside the answer or its cited quotes, inside the lead (first line), inside the short answer;
+share of FacQA refused; IDK-MRC valid refusal precision/recall; latency p50/p95 (warm; first token for the LLM).
+Latency is measured per question end to end (retrieval included), after one warm-up question.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag import Answer, Citation, NewsQA  # noqa: E402
+from rag.evaluation import answer_metrics, passages_as_articles, read_jsonl  # noqa: E402
+
+
+def baseline_answer(qa: NewsQA, question: str) -> Answer:
+    """The plain baseline: quote the top fused passage whole, cite it, never refuse."""
+    hits = qa.search(question, k=1)
+    if not hits:
+        return Answer(question, "", refused=True)
+    h = hits[0]
+    text = f"According to [1]: “{h.text}”"
+    c = Citation(1, h.article_id, h.title, h.date, h.source, h.url, h.text, h.start, h.end, h.chunk_id)
+    return Answer(question, text, refused=False, citations=[c], lead=text)
+
+
+def timed(fn):
+    """Wrap ask-like fn to record per-call latency (and first-token time for generative answers)."""
+    times: list[float] = []
+    first: list[float] = []
+
+    def call(q: str) -> Answer:
+        t = time.perf_counter()
+        ans = fn(q)
+        times.append(time.perf_counter() - t)
+        if "first_token" in ans.timings:
+            first.append(ans.timings["first_token"])
+        return ans
+
+    return call, times, first
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def run(name: str, fn, sets: dict[str, list[dict]]) -> dict:
+    row = {"mode": name}
+    all_times, all_first = [], []
+    for set_name, questions in sets.items():
+        call, times, first = timed(fn)
+        row[set_name] = answer_metrics(questions, call)
+        all_times += times
+        all_first += first
+    row["p50"], row["p95"] = pct(all_times, 0.5), pct(all_times, 0.95)
+    row["first_p50"], row["first_p95"] = pct(all_first, 0.5), pct(all_first, 0.95)
+    return row
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    p.add_argument("--facqa-index", default="/work/cache/facqa")
+    p.add_argument("--idkmrc-index", default="/work/cache/idkmrc")
+    p.add_argument("--limit", type=int, help="first N questions of each set")
+    p.add_argument("--llm", choices=["local", "openai"], help="also measure generative mode")
+    p.add_argument("--llm-limit", type=int, default=100, help="questions per set in generative mode (slow)")
+    args = p.parse_args()
+    data = Path(args.data)
+    fq = NewsQA(args.facqa_index)
+    fq.add(passages_as_articles(data / "passages_facqa.jsonl"))
+    iq = NewsQA(args.idkmrc_index)
+    iq.add(passages_as_articles(data / "passages_idkmrc.jsonl"))
+    facqa = list(read_jsonl(data / "qa_facqa_valid.jsonl", args.limit))
+    facqa_en = list(read_jsonl(ROOT / "tests" / "fixtures" / "facqa_valid_en.jsonl", args.limit))
+    idk = list(read_jsonl(data / "qa_idkmrc_valid.jsonl", args.limit))
+    fq.ask("warm up"), iq.ask("warm up")
+    print(f"# bench/answers.py  {time.strftime('%Y-%m-%d %H:%M')}  FacQA valid {len(facqa)}, FacQA valid en "
+          f"{len(facqa_en)}, IDK-MRC valid {len(idk)}", flush=True)
+    rows = []
+    for name, make in (("baseline: quote top passage", lambda qa: (lambda q: baseline_answer(qa, q))),
+                       ("extractive (no LLM)", lambda qa: (lambda q: qa.ask(q, generate=False)))):
+        rows.append(_both(name, make, fq, iq, facqa, facqa_en, idk))
+        _print(rows[-1])
+    if args.llm:
+        gq = NewsQA(args.facqa_index, llm=args.llm)
+        gi = NewsQA(args.idkmrc_index, llm=args.llm)
+        gq.answerer.warm(), gi.answerer.warm()
+        n = args.llm_limit
+        rows.append(_both(f"generative ({args.llm})", lambda qa: qa.ask, gq, gi, facqa[:n], facqa_en[:n], idk[:n]))
+        _print(rows[-1])
+
+
+def _both(name, make, fq, iq, facqa, facqa_en, idk) -> dict:
+    a = run(name, make(fq), {"facqa": facqa, "facqa_en": facqa_en})
+    b = run(name, make(iq), {"idk": idk})
+    a["idk"] = b["idk"]
+    for k in ("p50", "p95", "first_p50", "first_p95"):
+        a[k] = (a[k], b[k])
+    return a
+
+
+def _print(r: dict) -> None:
+    f, e, i = r["facqa"], r["facqa_en"], r["idk"]
+    print(f"\n## {r['mode']}")
+    print("| set | in answer/quotes | in lead | in short | answerable refused | refusal P / R | verified |")
+    print("|---|---|---|---|---|---|---|")
+    for name, m in (("FacQA valid", f), ("FacQA valid en (40)", e), ("IDK-MRC valid", i)):
+        print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
+              f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
+              f"{m['verified']:.3f} |")
+    print(f"latency s, FacQA index: p50 {r['p50'][0]:.3f} p95 {r['p95'][0]:.3f}; IDK-MRC index: p50 {r['p50'][1]:.3f} "
+          f"p95 {r['p95'][1]:.3f}; first token p50 {r['first_p50'][0]:.3f} p95 {r['first_p95'][0]:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

