@@ -22,6 +22,7 @@ import numpy as np
 
 from .bm25 import Tokenizer
 from .evidence import Sentence
+from .query import analysis_text
 from .ranking import QueryTerms, answer_evidence
 from .records import Hit
 
@@ -97,8 +98,10 @@ FEATURES = (
     "is_en", "query_terms", "query_mean_idf", "top_len",
     "top_dense", "max_dense", "dense_gap", "top_keyword_rel",
     "stem_antonym_swap_best", "missing_lexicon_best", "missing_lexicon_top", "missing_lexicon_max",
-    *(f"type_{t}" for t in ANSWER_TYPES),
+    "short_answer_best", "short_answer_score_best", "short_answer_any_top3",
 )
+# No answer-type one-hot features: their weights would only learn each training set's share of unanswerable
+# "where" or "who" questions, a base rate that does not carry over to a user's archive.
 
 
 @dataclass
@@ -121,16 +124,15 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     "dibubarkan", "termuda" or "tidak" signals an edited, unanswerable question; stop-like words weigh ~0)."""
     lexicon = lexicon or {}
     x = dict.fromkeys(FEATURES, 0.0)
-    q_words = [w.lower() for w in _WORD.findall(question)]
-    q_tokens = tokenizer(question if terms.language == "id" else " ".join(sorted(terms.neutral)))
+    analysis, _ = analysis_text(question)  # English questions: names + glossary equivalents, read as Indonesian
+    q_words = [w.lower() for w in _WORD.findall(analysis)]
+    q_tokens = tokenizer(analysis)
     q_bigrams = set(zip(q_tokens, q_tokens[1:]))
     idf = terms.idf
     idf_total = sum(idf.values()) or 1.0
     x["is_en"] = 1.0 if terms.language != "id" else 0.0
     x["query_terms"] = float(len(idf))
     x["query_mean_idf"] = idf_total / len(idf) if idf else 0.0
-    for t in ANSWER_TYPES:
-        x[f"type_{t}"] = 1.0 if terms.answer_type == t else 0.0
     x["question_negated"] = 1.0 if NEGATIONS & set(q_words) else 0.0
     if not hits:
         return np.asarray([x[f] for f in FEATURES], dtype=np.float64)
@@ -151,7 +153,7 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         x["dense_gap"] = top.dense_score - (dense[1] if len(dense) > 1 else dense[0] - 0.1)
     keyword = [h.keyword_score or 0.0 for h in hits]
     x["top_keyword_rel"] = (keyword[0] / max(keyword)) if max(keyword, default=0.0) > 0 else 0.0
-    q_stems = tokenizer(question)
+    q_stems = q_tokens
     top_text = f"{top.title}\n{top.text}"
     cov, miss_max, miss_sum, bi, top_tokens = coverage(top_text)
     x["top_score"] = top.score
@@ -170,10 +172,10 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         x["neutral_coverage_top"] = sum(t in top_set for t in neutral) / len(neutral)
     else:
         x["neutral_coverage_top"] = 1.0
-    q_numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER.findall(question)}
+    q_numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER.findall(analysis)}
     top_numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER.findall(top_text)}
     x["missing_numbers_top"] = float(len(q_numbers - top_numbers))
-    q_names = {w.lower() for i, w in enumerate(_WORD.findall(question)) if i > 0 and w[0].isupper()}
+    q_names = {w.lower() for i, w in enumerate(_WORD.findall(analysis)) if i > 0 and w[0].isupper()}
     x["missing_names_top"] = float(len(q_names - top_lower))
     x["antonym_swap_top"] = _antonym_swap(q_words, top_lower)
     top_missing = [lexicon.get(t, 0.0) for t in missing_stems(q_stems, set(top_tokens))]
@@ -199,6 +201,14 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         x["missing_lexicon_best"] = sum(lexicon.get(t, 0.0) for t in missing_stems(q_stems, window_stems))
         names, numbers, has_date = answer_evidence(terms, best.text)
         x["type_evidence_best"] = _typed(terms.answer_type, names, numbers, has_date)
+        # is there a phrase of the asked kind that the question does not already contain (rag/extraction.py)?
+        from .extraction import extract_short_answer
+
+        short = extract_short_answer(question, best.text, best.context, best.hit.date)
+        x["short_answer_best"] = 1.0 if short else 0.0
+        x["short_answer_score_best"] = short.score if short else -5.0
+        x["short_answer_any_top3"] = float(sum(
+            extract_short_answer(question, s.text, s.context, s.hit.date) is not None for s in sentences[:3]))
     return np.asarray([x[f] for f in FEATURES], dtype=np.float64)
 
 

@@ -19,6 +19,8 @@ import numpy as np
 
 from .bm25 import Tokenizer
 from .chunking import sentence_spans
+from .bm25 import Bm25Index
+from .query import analysis_text, answer_type, detect_language
 from .ranking import QueryTerms, answer_evidence
 from .records import Hit
 
@@ -31,6 +33,17 @@ SENTENCE_FEATURES = (
     "who_x_new_names", "where_x_new_names", "when_x_date", "number_x_new_numbers", "other_x_new_names",
     "type_evidence_any",
 )
+
+
+def question_terms(question: str, tokenizer: Tokenizer, bm25: Bm25Index) -> QueryTerms:
+    """What the evidence and answerability stages look for: the question's terms with IDF (English questions
+    through their glossary equivalents, see query.analysis_text), its answer type and its language."""
+    text, _ = analysis_text(question)
+    terms = QueryTerms.build(text, "id", tokenizer, bm25)
+    terms.answer_type = answer_type(question)
+    terms.language = detect_language(question)
+    terms.words = terms.words | {w.lower() for w in question.split()}
+    return terms
 
 
 @dataclass

@@ -8,9 +8,14 @@ multilingual dense retriever.
 """
 from __future__ import annotations
 
+import functools
+import json
 import re
+from pathlib import Path
 
 from .bm25 import stopwords
+
+GLOSSARY = Path(__file__).with_name("glossary.json")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -61,3 +66,45 @@ def answer_type(question: str) -> str:
         if pattern.search(question):
             return name
     return "other"
+
+
+@functools.lru_cache(maxsize=1)
+def _glossary_terms() -> dict[tuple[str, ...], str]:
+    """English word or phrase -> its most common Indonesian equivalent (rag/glossary.json, lower-case keys)."""
+    raw = json.loads(GLOSSARY.read_text(encoding="utf-8"))
+    return {tuple(k.lower().split()): v[0] for k, v in raw["terms"].items() if v and k.lower() == k}
+
+
+def translated_terms(text: str, max_words: int = 4) -> list[str]:
+    """Indonesian equivalents of the English common words of a question, longest phrase first ("news agency" ->
+    "kantor berita", "soldiers" -> "tentara"); words the glossary lacks are dropped, names are left to
+    `language_neutral_terms`. A word-for-word glossary, not translation: enough to tell whether a passage
+    mentions what the question asks about."""
+    table = _glossary_terms()
+    words = [w.lower() for w in _WORD.findall(text)]
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(max_words, len(words) - i), 0, -1):
+            hit = table.get(tuple(words[i:i + n]))
+            if hit:
+                out.append(hit)
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+def analysis_text(question: str, language: str | None = None) -> tuple[str, str]:
+    """(text, language) that the evidence and answerability stages read a question as.
+
+    Indonesian questions as they are; others as their language-neutral terms plus the glossary's Indonesian
+    equivalents of their common words, read as Indonesian, so "missing words" and coverage mean the same thing
+    for "How many soldiers did Russia send?" as for "Berapa tentara yang dikirim Rusia?"."""
+    language = language or detect_language(question)
+    if language == "id":
+        return question, "id"
+    table = _glossary_terms()
+    names = [w for w in language_neutral_terms(question).split() if (w.lower(),) not in table]  # "Russian" -> "rusia"
+    return " ".join([*names, *translated_terms(question)]).strip(), "id"
