@@ -307,6 +307,15 @@ class Answerer:
                 yield (" " if len(kept) > 1 else "") + check.text
         timings.update(first_token=first_token or 0.0, total=time.perf_counter() - t0)
         all_passed = bool(checks) and all(c.passed and not c.refused for c in checks)
+        if not kept and any(c.refused for c in checks):
+            # the model found no answer in the evidence: more cautious than the calibrated decision, so respected
+            text = REFUSAL[ev.language]
+            holder.answer = Answer(ev.question, text, refused=True, lead=text, language=ev.language,
+                                   mode="generative", verified=True, answerable=ev.decision.probability,
+                                   note="the LLM found no answer in the quoted evidence",
+                                   retrieval_query=ev.retrieval_query, hits=ev.hits, timings=timings)
+            yield text
+            return
         if not kept:
             fb = self.extractive(ev, note=FALLBACK_NOTE[ev.language], mode="fallback")
             fb.verified = False

@@ -162,3 +162,9 @@ def test_tree_ensemble_round_trip(tmp_path):
     again = TreeEnsemble.load(tmp_path / "gate.json")
     x = np.zeros((1, len(FEATURES)))
     assert again.decide(x).answerable and abs(again.decide(x).probability - 0.8) < 1e-9
+
+
+def test_a_model_that_finds_no_answer_is_a_refusal_not_a_fallback(qa):
+    gen = ScriptedGenerator("The sources don't answer this.")
+    ans = answerer(qa, constant_gate(0.9), gen).answer("Who did Kim Jong-un meet, Krivoruchko?")
+    assert ans.refused and ans.text == REFUSAL["en"] and ans.citations == []

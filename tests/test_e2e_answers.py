@@ -106,9 +106,11 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
     pytest.importorskip("llama_cpp")
     qa = _archive(NewsQA(tmp_path / "index", embedder=e5_embedder, llm="local"))
     assert qa.llm_problem == "", qa.llm_problem
+    qa.answerer.warm()
     stream = qa.ask_stream("Who did Kim meet on 18 July?")
     pieces = list(stream)
     ans = stream.answer
+    print(f"generative: first token {ans.timings['first_token']:.2f}s, total {ans.timings['total']:.2f}s: {ans.text}")
     assert pieces and ans.timings["first_token"] > 0
     assert ans.mode in ("generative", "fallback")
     if ans.mode == "generative":  # what is shown passed verification, sentence by sentence
@@ -116,5 +118,6 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
         assert ans.citations and all(f"[{c.number}]" in ans.text for c in ans.citations)
     else:  # visibly marked
         assert "could not be verified" in ans.text
-    refused = qa.ask("How many soldiers did Russia send to North Korea?")
+    refused = qa.ask("Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?")
     assert refused.refused and refused.mode == "extractive"  # decided before the LLM, which is never called
+    assert "first_token" not in refused.timings
