@@ -12,7 +12,6 @@ Latency is measured per question end to end (retrieval included), after one warm
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path

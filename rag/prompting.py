@@ -63,5 +63,6 @@ def prefix_messages() -> list[dict[str, str]]:
     return messages
 
 
-def build_messages(question: str, numbered: Sequence[tuple[int, Hit, str]], language: str = "id") -> list[dict[str, str]]:
+def build_messages(question: str, numbered: Sequence[tuple[int, Hit, str]],
+                   language: str = "id") -> list[dict[str, str]]:
     return prefix_messages() + [{"role": "user", "content": _user(format_sources(numbered, language), question)}]
