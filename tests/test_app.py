@@ -65,7 +65,10 @@ def test_app_builds_index_on_first_launch_and_answers_over_gradio_client(tmp_pat
                 time.sleep(0.5)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         answer = client.predict("Who did Kim meet on 18 July?", api_name="/chat")
-        assert "[1]" in answer and "Krivoruchko" in answer and "kompas.tv" in answer
+        shown = answer.replace("\\", "")  # the reply is Markdown with article text escaped ("\\[1\\]" renders "[1]")
+        assert "[1]" in shown and "Krivoruchko" in shown and "kompas.tv" in shown and "Sources" in shown
+        refusal = client.predict("Berapa kapal selam yang dimiliki Indonesia?", api_name="/chat")
+        assert refusal == "Sumber tidak menjawab pertanyaan ini."
     finally:
         proc.terminate()
         proc.wait(timeout=30)
