@@ -9,7 +9,6 @@ Every sentence keeps its character offsets into the article text, so a quote can
 """
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from .bm25 import Tokenizer
 from .chunking import sentence_spans
 from .bm25 import Bm25Index
 from .query import analysis_text, answer_type, detect_language
-from .ranking import QueryTerms, answer_evidence
+from .ranking import LinearRanker, QueryTerms, answer_evidence
 from .records import Hit
 
 DEFAULT_MODEL = Path(__file__).with_name("evidence_model.json")
@@ -104,32 +103,15 @@ def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequen
     return np.asarray(rows, dtype=np.float64)
 
 
-class SentenceScorer:
+class SentenceScorer(LinearRanker):
     """Logistic model: P(sentence holds the answer) from SENTENCE_FEATURES (standardised)."""
 
-    def __init__(self, weights: Sequence[float], bias: float, mean: Sequence[float], scale: Sequence[float],
-                 features: Sequence[str] = SENTENCE_FEATURES, info: dict | None = None) -> None:
-        if tuple(features) != SENTENCE_FEATURES:
-            raise ValueError("evidence model was trained on other features; retrain with bench/train_answering.py")
-        self.weights = np.asarray(weights, dtype=np.float64)
-        self.bias = float(bias)
-        self.mean = np.asarray(mean, dtype=np.float64)
-        self.scale = np.asarray(scale, dtype=np.float64)
-        self.info = dict(info or {})
+    FEATURE_NAMES = SENTENCE_FEATURES
+    MODEL_PATH = DEFAULT_MODEL
+    TRAINED_BY = "bench/train_answering.py"
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def save(self, path: Path = DEFAULT_MODEL) -> None:
-        path.write_text(json.dumps({"features": list(SENTENCE_FEATURES), "weights": self.weights.tolist(),
-                                    "bias": self.bias, "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-                                    "info": self.info}, indent=1), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path = DEFAULT_MODEL) -> SentenceScorer:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(raw["weights"], raw["bias"], raw["mean"], raw["scale"], raw["features"], raw.get("info"))
+        return 1.0 / (1.0 + np.exp(-self.score(x)))
 
     @classmethod
     def untrained(cls) -> SentenceScorer:

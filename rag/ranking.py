@@ -113,12 +113,18 @@ def candidate_features(terms: QueryTerms, bm25: Bm25Index, passage_texts: Sequen
 
 
 class LinearRanker:
-    """score = features · weights + bias, after standardisation with the training means/scales."""
+    """score = features · weights + bias, after standardisation with the training means/scales.
+
+    Subclasses (rag/evidence.py's SentenceScorer) name their own features, model file and training script."""
+
+    FEATURE_NAMES: tuple[str, ...] = FEATURES
+    MODEL_PATH: Path = DEFAULT_MODEL
+    TRAINED_BY = "bench/train_ranker.py"
 
     def __init__(self, weights: Sequence[float], bias: float, mean: Sequence[float], scale: Sequence[float],
-                 features: Sequence[str] = FEATURES, info: Mapping[str, object] | None = None) -> None:
-        if tuple(features) != FEATURES:
-            raise ValueError("ranker was trained on other features; retrain with bench/train_ranker.py")
+                 features: Sequence[str] | None = None, info: Mapping[str, object] | None = None) -> None:
+        if features is not None and tuple(features) != self.FEATURE_NAMES:
+            raise ValueError(f"{type(self).__name__} was trained on other features; retrain with {self.TRAINED_BY}")
         self.weights = np.asarray(weights, dtype=np.float64)
         self.bias = float(bias)
         self.mean = np.asarray(mean, dtype=np.float64)
@@ -128,12 +134,12 @@ class LinearRanker:
     def score(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.weights + self.bias
 
-    def save(self, path: Path = DEFAULT_MODEL) -> None:
-        path.write_text(json.dumps({"features": list(FEATURES), "weights": self.weights.tolist(), "bias": self.bias,
-                                    "mean": self.mean.tolist(), "scale": self.scale.tolist(), "info": self.info},
-                                   indent=1), encoding="utf-8")
+    def save(self, path: Path | None = None) -> None:
+        data = {"features": list(self.FEATURE_NAMES), "weights": self.weights.tolist(), "bias": self.bias,
+                "mean": self.mean.tolist(), "scale": self.scale.tolist(), "info": self.info}
+        Path(path or self.MODEL_PATH).write_text(json.dumps(data, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_MODEL) -> LinearRanker:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    def load(cls, path: Path | None = None):  # -> an instance of cls
+        raw = json.loads(Path(path or cls.MODEL_PATH).read_text(encoding="utf-8"))
         return cls(raw["weights"], raw["bias"], raw["mean"], raw["scale"], raw["features"], raw.get("info"))
