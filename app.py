@@ -1,56 +1,97 @@
-"""Web chat (Gradio): a thin door over `rag.NewsQA` — no retrieval or answer logic lives here.
+"""Web chat (Gradio Blocks): a thin door over `rag.NewsQA` — no retrieval or answer logic lives here.
 
-The chat streams a grounded answer (`NewsQA.ask_stream`): a short direct answer with verbatim quotes numbered
-[n], or "the sources don't answer this"; under it, the cited sources with title, outlet, date and link, so every
-line a reader sees can be checked. All article and model text is escaped before it is rendered.
+Left: the chat (answers stream in; [n] markers link to their source; "new chat" resets). Right: the source panel
+(title, outlet, date, link, and the passage with the quoted sentence highlighted). Below: filters (outlets, date
+range) applied to retrieval, and "add articles" (upload, indexed with a progress bar, per-file results).
+Programs call `/chat` through gradio_client and get the answer with its citations as JSON.
 
-    python app.py [--index index] [--corpus corpus] [--host 127.0.0.1] [--port 7860]
+    python app.py [--index index] [--corpus corpus] [--host 127.0.0.1] [--port 7860] [--auth user:password]
 """
 from __future__ import annotations
 
 import argparse
-import html
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from rag import Answer, NewsQA  # noqa: E402
+from rag import NewsQA
+from rag.render import (
+    answer_markdown,
+    answer_record,
+    escape_markdown,
+    partial_markdown,
+    sources_html,
+    status_line,
+)
+from rag.uploads import UploadLimits, accept_uploads, summary_line, upload_report
 
 HERE = Path(__file__).resolve().parent
+MODES = {"none": "answers without an LLM (quotes)", "local": "local LLM", "openai": "LLM server"}
+PENDING = '<div class="src-empty src-pending">Searching the sources…</div>'
+EXAMPLES = ["Who did Kim meet on 18 July?", "Siapa yang memimpin delegasi Rusia?"]
+
+CSS = """
+#sources { max-height: 75vh; overflow-y: auto; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+            margin-bottom: 10px; transition: box-shadow .2s, border-color .2s; }
+.src-card.active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+.src-title { font-weight: 600; }
+.src-n { color: var(--color-accent); margin-right: 4px; }
+.src-meta { font-size: .85em; opacity: .8; margin: 2px 0 6px; }
+.src-passage { margin: 0; line-height: 1.45; }
+.src-passage mark { background: #ffe58a; color: #000; padding: 0 2px; border-radius: 2px; }
+.src-empty { opacity: .7; font-style: italic; }
+a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
+"""
+
+# Clicking or hovering [n] in an answer brings source card n forward (scrolls it into view and outlines it).
+HEAD = """<script>
+(() => {
+  const show = (el, scroll) => {
+    const a = el && el.closest && el.closest('a.cite');
+    if (!a) return null;
+    const n = a.dataset.n || (a.getAttribute('href') || '').replace('#src-', '');
+    const card = document.getElementById('src-' + n);
+    if (!card) return a;
+    document.querySelectorAll('.src-card.active').forEach(c => c.classList.remove('active'));
+    card.classList.add('active');
+    if (scroll) card.scrollIntoView({behavior: 'smooth', block: 'nearest'});
+    return a;
+  };
+  document.addEventListener('click', e => { if (show(e.target, true)) { e.preventDefault(); e.stopPropagation(); } },
+                            true);
+  document.addEventListener('mouseover', e => { show(e.target, false); }, true);
+})();
+</script>"""
 
 
-def format_answer(answer: Answer) -> str:
-    """Markdown: the answer (escaped), then its cited sources; a fallback or unverified answer says so."""
-    lines = [_esc_lines(answer.text)]
-    if answer.citations:
-        lines += ["", "**Sources**" if answer.language == "en" else "**Sumber**"]
-        for c in answer.citations:
-            meta = " · ".join(_esc(x) for x in (c.source, c.date) if x)
-            link = f" — [link]({_esc_url(c.url)})" if c.url else ""
-            lines.append(f"{c.number}. **{_esc(c.title or c.article_id)}** ({meta}){link}  ")
-            lines.append(f"   > {_esc(c.quote)}")
-    if answer.mode == "generative" and not answer.verified:
-        lines += ["", "_Some generated sentences could not be verified against the sources and were removed._"]
-    return "\n".join(lines)
+def plain_history(messages: list[dict[str, Any]] | None) -> list[dict[str, str]]:
+    """Chatbot messages -> {"role", "content"} with text content (Gradio may hand content over as blocks)."""
+    out = []
+    for m in messages or []:
+        content = m.get("content")
+        if isinstance(content, list):
+            content = " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+        if isinstance(content, str) and m.get("role") in ("user", "assistant"):
+            out.append({"role": m["role"], "content": content})
+    return out
 
 
-def _esc_lines(text: str) -> str:
-    return "  \n".join(_esc(line) for line in text.splitlines())
-
-
-def _esc(text: str | None) -> str:
-    """HTML-escape and neutralise Markdown control characters so article text renders as plain text."""
-    out = html.escape(text or "", quote=False)  # quotes are harmless in text (never in an attribute)
-    for ch in "\\`*_[]<>#|":
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", " ")
-
-
-def _esc_url(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else "#"
+def make_filters(outlets: list[str] | None, date_from: str | None, date_to: str | None) -> dict[str, Any]:
+    """UI values -> NewsQA filters (empty values mean no filter; bad dates are rejected by NewsQA)."""
+    filters: dict[str, Any] = {}
+    if outlets:
+        filters["source"] = list(outlets)
+    if date_from and date_from.strip():
+        filters["date_from"] = date_from.strip()
+    if date_to and date_to.strip():
+        filters["date_to"] = date_to.strip()
+    return filters
 
 
 def ensure_index(qa: NewsQA, corpus: Path) -> None:
@@ -63,45 +104,155 @@ def ensure_index(qa: NewsQA, corpus: Path) -> None:
             print(f"  failed: {path}: {reason}", flush=True)
 
 
-def build_ui(qa: NewsQA):
+def build_ui(qa: NewsQA, uploads_dir: Path, limits: UploadLimits = UploadLimits()):
     import gradio as gr
 
-    def chat(message: str, history: list[dict]):
-        """Stream the verified pieces, then the whole answer with its sources."""
-        stream = qa.ask_stream(message, history=history)
+    mode = MODES.get(qa.config.llm, qa.config.llm)
+
+    def header() -> str:
+        return status_line(qa.status(), mode, getattr(qa, "llm_problem", ""))
+
+    def outlet_choices() -> list[str]:
+        return qa.status()["sources"]
+
+    def respond(message: str, messages: list[dict], outlets: list[str], date_from: str, date_to: str):
+        """Stream the verified pieces into the chat, then the final answer and its source cards."""
+        message = (message or "").strip()
+        if not message:
+            yield messages, gr.skip(), ""
+            return
+        try:
+            filters = make_filters(outlets, date_from, date_to)
+            stream = qa.ask_stream(message, history=plain_history(messages), filters=filters)
+        except ValueError as exc:  # a bad filter value: say so, keep the conversation
+            raise gr.Error(str(exc)) from exc
+        messages = list(messages or []) + [{"role": "user", "content": message},
+                                           {"role": "assistant", "content": "…"}]
+        yield messages, PENDING, ""  # the panel says "searching" until the final answer brings its sources
         shown = ""
         for piece in stream:
             shown += piece
-            yield _esc_lines(shown)
+            messages[-1] = {"role": "assistant", "content": partial_markdown(shown)}
+            yield messages, gr.skip(), ""
         assert stream.answer is not None
-        yield format_answer(stream.answer)
+        messages[-1] = {"role": "assistant", "content": answer_markdown(stream.answer)}
+        yield messages, sources_html(stream.answer), ""
 
-    status = qa.status()
-    mode = {"none": "answers without an LLM (quotes)", "local": "local LLM", "openai": "LLM server"}.get(
-        qa.config.llm, qa.config.llm)
-    problem = f" ⚠ {qa.llm_problem}" if getattr(qa, "llm_problem", "") else ""
-    return gr.ChatInterface(
-        chat,
-        title="News QA",
-        description=(f"{status['articles']} articles indexed · embedder {status['embedder']} · {mode}.{problem} "
-                     "Ask in English or Indonesian; every claim cites [n]."),
-        examples=["Who did Kim meet on 18 July?", "Siapa yang memimpin delegasi Rusia?"],
-        api_name="chat",
-    )
+    def add_files(files: list[str] | None, progress=gr.Progress()):
+        """Upload -> checked copies in the uploads folder -> indexed; a per-file report."""
+        if not files:
+            return "No files chosen.", header(), gr.update()
+        intake = accept_uploads([(Path(f).name, Path(f)) for f in files], uploads_dir, limits)
+        report = None
+        if intake.saved:
+            progress(0, desc="indexing")
+            report = qa.add(intake.paths,
+                            progress=lambda done, total, what: progress((done, max(total, 1)), desc=what))
+        rows = upload_report(intake, report, qa.origins())
+        table = ["| file | result | detail |", "|---|---|---|"]
+        table += [f"| {_cell(name)} | {status} | {_cell(detail)} |" for name, status, detail in rows]
+        return (f"**{summary_line(rows)}**\n\n" + "\n".join(table), header(),
+                gr.update(choices=outlet_choices()))
+
+    def api_chat(question: str, history: list[dict] | None = None, outlets: list[str] | None = None,
+                 date_from: str | None = None, date_to: str | None = None) -> dict:
+        """Answer a question over the indexed news: the answer text, whether it was refused, and its citations
+        (number, title, source, date, url, verbatim quote, offsets). history: earlier {"role", "content"} turns."""
+        try:
+            answer = qa.ask(question, history=plain_history(history),
+                            filters=make_filters(outlets, date_from, date_to))
+        except ValueError as exc:  # a bad filter value: the caller gets the reason, not a generic error
+            raise gr.Error(str(exc)) from exc
+        return answer_record(answer)
+
+    with gr.Blocks(title="News QA") as demo:
+        gr.Markdown("## News QA\nAsk in English or Indonesian. Every claim cites [n]; click it to see the quote.")
+        status = gr.Markdown(header(), elem_id="status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=360):
+                chatbot = gr.Chatbot(elem_id="chat", height=520, label="Chat", buttons=["copy"],
+                                     feedback_options=None)
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Who did Kim meet on 18 July?", show_label=False, scale=5,
+                                     elem_id="question", autofocus=True, submit_btn=True)
+                with gr.Row():
+                    new_chat = gr.Button("New chat", elem_id="new-chat", size="sm", variant="secondary")
+                    gr.Examples(EXAMPLES, inputs=box, label=None)
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("### Sources")
+                panel = gr.HTML(sources_html(None), elem_id="sources")
+        with gr.Accordion("Filters", open=False, elem_id="filters"):
+            with gr.Row():
+                outlets = gr.Dropdown(outlet_choices(), value=[], multiselect=True, label="Outlets (none = all)",
+                                      elem_id="outlets", allow_custom_value=False)
+                date_from = gr.Textbox(label="From (YYYY-MM-DD)", placeholder="2024-07-01", elem_id="date-from")
+                date_to = gr.Textbox(label="To (YYYY-MM-DD)", placeholder="2024-07-31", elem_id="date-to")
+        with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
+            files = gr.File(file_count="multiple", file_types=list(limits.suffixes), type="filepath",
+                            label=f"Articles ({', '.join(limits.suffixes)}; up to {limits.max_files} files, "
+                                  f"{limits.max_bytes // (1024 * 1024)} MB each)", elem_id="upload")
+            add = gr.Button("Index these files", elem_id="index-files", variant="primary")
+            upload_result = gr.Markdown(elem_id="upload-result")
+
+        # One concurrency group for everything that reads or writes the index: an answer never sees a half-done
+        # upload, and the LLM (when configured) is never asked twice at once on 2 cores.
+        box.submit(respond, [box, chatbot, outlets, date_from, date_to], [chatbot, panel, box],
+                   concurrency_id="qa", api_visibility="private")
+        new_chat.click(lambda: ([], sources_html(None), ""), None, [chatbot, panel, box], api_visibility="private")
+        add.click(add_files, [files], [upload_result, status, outlets], concurrency_id="qa",
+                  api_visibility="private")
+        gr.api(api_chat, api_name="chat", concurrency_id="qa")
+    return demo
+
+
+def theme():
+    """Gradio's default theme loads its fonts from Google: on an air-gapped machine the page would wait on them and
+    fall back badly. System fonts only."""
+    import gradio as gr
+
+    return gr.themes.Default(font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
+                                   "sans-serif"],
+                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"])
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell showing `text` literally."""
+    return escape_markdown(text).replace("\n", " ")
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:password' -> (user, password); empty -> None; anything else is a usage error."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise SystemExit("--auth / RAG_AUTH must look like user:password")
+    return user, password
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="News QA web chat")
     p.add_argument("--index", default=os.environ.get("RAG_INDEX_DIR", str(HERE / "index")))
-    p.add_argument("--corpus", default=str(HERE / "corpus"))
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--corpus", default=str(HERE / "corpus"),
+                   help="articles to index on first launch; uploads are stored in CORPUS/uploads")
+    p.add_argument("--host", default=os.environ.get("RAG_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
+    p.add_argument("--auth", default=os.environ.get("RAG_AUTH"), help="require a login: user:password")
     args = p.parse_args(argv)
+    auth = parse_auth(args.auth)
+    t0 = time.perf_counter()
     qa = NewsQA(args.index)
-    ensure_index(qa, Path(args.corpus))
+    corpus = Path(args.corpus)
+    ensure_index(qa, corpus)
     qa.search("warm up", k=1)  # load the embedder and indexes before the first user waits
     qa.answerer.warm()  # and the LLM with its shared prompt prefix, when one is configured
-    build_ui(qa).launch(server_name=args.host, server_port=args.port, share=False)
+    limits = UploadLimits()
+    demo = build_ui(qa, corpus / "uploads", limits)
+    demo.queue(default_concurrency_limit=1)
+    demo.launch(server_name=args.host, server_port=args.port, share=False, auth=auth, css=CSS, head=HEAD,
+                theme=theme(), max_file_size=limits.max_bytes, footer_links=["api"], prevent_thread_lock=True)
+    print(f"Ready in {time.perf_counter() - t0:.1f} s", flush=True)
+    demo.block_thread()
     return 0
 
 

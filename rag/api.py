@@ -182,6 +182,10 @@ class NewsQA:
             "embedder": m.embedder or self._embedder_name,
         }
 
+    def origins(self) -> dict[str, str | None]:
+        """article id -> the file it was loaded from (None for articles given as records/objects)."""
+        return {aid: entry.path for aid, entry in self.store.manifest.articles.items()}
+
     # ---- helpers ---------------------------------------------------------------------------------------------
     def _indexer(self) -> Indexer:
         return Indexer(self.store, self.embedder, self.tokenizer, self.config)

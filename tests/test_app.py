@@ -1,75 +1,75 @@
-"""The chat: answers and sources rendered safely, and the real app answering through its /chat endpoint."""
+"""The web chat's own logic (filters, history, login) and the real app answering through its /chat endpoint."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import pytest
-
-from conftest import ROOT
-from rag import Answer, Citation
+from app_server import start_app, stop_app
 
 import app
 
 
-def _answer(quote: str = "Kim bertemu Krivoruchko.", title: str = "Judul", url: str | None = "https://kompas.tv/a",
-            **kw) -> Answer:
-    c = Citation(number=1, article_id="a", title=title, date="2024-07-19", source="kompas.tv", url=url, quote=quote,
-                 start=0, end=len(quote))
-    text = f"Krivoruchko, according to [1] (kompas.tv, 19 July 2024): “{quote}”"
-    return Answer(question="q", text=text, refused=False, citations=[c], lead=text, language="en", **kw)
+def test_make_filters_maps_ui_values_and_ignores_empty_ones():
+    assert app.make_filters([], "", None) == {}
+    assert app.make_filters(["kompas.tv"], " 2024-07-01 ", "2024-07-31") == {
+        "source": ["kompas.tv"], "date_from": "2024-07-01", "date_to": "2024-07-31"}
 
 
-def test_format_answer_lists_sources_and_escapes_article_text():
-    out = app.format_answer(_answer())
-    assert "Krivoruchko" in out and "**Sources**" in out and "1. **Judul**" in out
-    assert "kompas.tv" in out and "2024-07-19" in out and "(https://kompas.tv/a)" in out
-    evil = app.format_answer(_answer("<script>alert(1)</script> *x*", title="<img src=x onerror=alert(1)>"))
-    assert "<script>" not in evil and "<img" not in evil  # article text can never become markup
-    assert "&lt;script&gt;" in evil
+def test_plain_history_accepts_text_and_content_blocks():
+    messages = [{"role": "user", "content": "Who did Kim meet?"},
+                {"role": "assistant", "content": [{"type": "text", "text": "Krivoruchko [1]"}]},
+                {"role": "system", "content": "ignored"}]
+    assert app.plain_history(messages) == [{"role": "user", "content": "Who did Kim meet?"},
+                                           {"role": "assistant", "content": "Krivoruchko [1]"}]
+    assert app.plain_history(None) == []
 
 
-def test_format_answer_rejects_non_http_links_and_marks_unverified_answers():
-    assert "javascript:" not in app.format_answer(_answer(url="javascript:alert(1)"))
-    assert "could not be verified" in app.format_answer(_answer(mode="generative", verified=False))
-    refused = Answer(question="q", text="The sources don't answer this.", refused=True, language="en")
-    assert app.format_answer(refused) == "The sources don't answer this."
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def test_parse_auth():
+    assert app.parse_auth("ana:s3cret:x") == ("ana", "s3cret:x")
+    assert app.parse_auth("") is None
+    with pytest.raises(SystemExit, match="user:password"):
+        app.parse_auth("no-colon")
 
 
 @pytest.mark.slow
-def test_app_builds_index_on_first_launch_and_answers_over_gradio_client(tmp_path):
+def test_chat_endpoint_answers_with_the_krivoruchko_citation(news_app):
     from gradio_client import Client
 
-    port = _free_port()
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index", str(tmp_path / "index"),
-                             "--corpus", str(ROOT / "corpus"), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    client = Client(news_app.url, verbose=False)
+    result = client.predict("Who did Kim meet on 18 July?", api_name="/chat")
+    assert result["refused"] is False and "Krivoruchko" in result["answer"]
+    first = result["citations"][0]
+    assert first["number"] == 1 and first["source"] == "kompas.tv" and first["date"] == "2024-07-19"
+    assert "Krivoruchko" in first["quote"] and "Pyongyang" in first["quote"]
+    assert first["end"] - first["start"] == len(first["quote"])
+
+
+@pytest.mark.slow
+def test_chat_endpoint_filters_and_follow_ups(news_app):
+    from gradio_client import Client
+
+    client = Client(news_app.url, verbose=False)
+    elsewhere = client.predict("Who did Kim meet on 18 July?", None, ["tempo.co"], api_name="/chat")
+    assert elsewhere["refused"] is True and elsewhere["citations"] == []
+    assert elsewhere["answer"] == "The sources don't answer this."
+    later = client.predict("Siapa yang membuka Festival Budaya Solo?", None, None, "2024-08-01", api_name="/chat")
+    assert later["refused"] is True
+    history = [{"role": "user", "content": "Who did Kim meet on 18 July?"},
+               {"role": "assistant", "content": "Aleksey Krivoruchko [1]"}]
+    follow = client.predict("Where did they meet?", history, api_name="/chat")
+    assert follow["refused"] is False and "Pyongyang" in " ".join(c["quote"] for c in follow["citations"])
+    with pytest.raises(Exception, match="date"):
+        client.predict("Who did Kim meet?", None, None, "18 July", api_name="/chat")
+
+
+@pytest.mark.slow
+def test_login_is_required_when_auth_is_set(tmp_path):
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
+    running = start_app(tmp_path, "--auth", "editor:kata-sandi")
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read()
-                time.sleep(0.5)
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        answer = client.predict("Who did Kim meet on 18 July?", api_name="/chat")
-        shown = answer.replace("\\", "")  # the reply is Markdown with article text escaped ("\\[1\\]" renders "[1]")
-        assert "[1]" in shown and "Krivoruchko" in shown and "kompas.tv" in shown and "Sources" in shown
-        refusal = client.predict("Berapa kapal selam yang dimiliki Indonesia?", api_name="/chat")
-        assert refusal == "Sumber tidak menjawab pertanyaan ini."
+        with pytest.raises(AuthenticationError, match="login"):
+            Client(running.url, verbose=False).predict("Who did Kim meet on 18 July?", api_name="/chat")
+        client = Client(running.url, auth=("editor", "kata-sandi"), verbose=False)
+        assert "Krivoruchko" in client.predict("Who did Kim meet on 18 July?", api_name="/chat")["answer"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    assert (tmp_path / "index" / "manifest.json").exists()
+        stop_app(running)
