@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .answerability import DEFAULT_MODEL as GATE_MODEL
-from .answerability import Decision, TreeEnsemble, answerability_features
+from .answerability import (
+    Decision,
+    TreeEnsemble,
+    answerability_features,
+    evidence_guard,
+)
 from .bm25 import Tokenizer
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates
 from .evidence import DEFAULT_MODEL as EVIDENCE_MODEL
@@ -199,6 +204,8 @@ class Answerer:
         sentences = rank_sentences(terms, self.tokenizer, hits, self.scorer) if hits else []
         if not hits:
             decision = Decision(False, 0.0, 0.5)
+        elif reason := evidence_guard(query, terms, self.tokenizer, hits):
+            decision = Decision(False, 0.0, self.gate.threshold if self.gate else 0.5, reason)
         elif self.gate is None:
             decision = Decision(True, 1.0, 0.0)  # no calibrated model shipped: never refuse silently
         else:
@@ -230,8 +237,8 @@ class Answerer:
             empty = not self.retriever.store.manifest.articles
             text = EMPTY_INDEX[ev.language] if empty else REFUSAL[ev.language]
             holder.answer = Answer(question, text, refused=True, lead=text, language=ev.language,
-                                   answerable=ev.decision.probability, retrieval_query=ev.retrieval_query,
-                                   hits=ev.hits, timings=timings)
+                                   answerable=ev.decision.probability, note=ev.decision.reason,
+                                   retrieval_query=ev.retrieval_query, hits=ev.hits, timings=timings)
             yield text
             return
         if generate and self.generator is not None:

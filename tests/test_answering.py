@@ -168,3 +168,26 @@ def test_a_model_that_finds_no_answer_is_a_refusal_not_a_fallback(qa):
     gen = ScriptedGenerator("The sources don't answer this.")
     ans = answerer(qa, constant_gate(0.9), gen).answer("Who did Kim Jong-un meet, Krivoruchko?")
     assert ans.refused and ans.text == REFUSAL["en"] and ans.citations == []
+
+
+def test_question_names_skip_question_words_dates_and_glossary_words():
+    from rag.answerability import question_names
+
+    assert question_names("Who did Kim Jong-un meet on 18 July?") == ["kim", "jong"]
+    assert question_names("Siapa yang ditemui Kim Jong-un pada Kamis (18/7/2024)?") == ["kim", "jong"]
+    assert "russian" not in question_names("Who led the Russian delegation?")
+    assert question_names("Berapa rumah terendam banjir di Bekasi?") == ["bekasi"]
+
+
+def test_guard_refuses_when_a_name_or_every_question_word_is_missing_whatever_the_model_says(qa):
+    confident = answerer(qa, constant_gate(0.99))
+    flood = {"title": "Banjir Rendam Ratusan Rumah di Bekasi", "source": "tempo.co", "date": "2024-07-20",
+             "text": "Banjir merendam 340 rumah di Kecamatan Bekasi Timur, Sabtu (20/7/2024). Warga mengungsi."}
+    qa.add([flood])
+    elsewhere = confident.answer("Who did Kim meet on 18 July?", filters={"source": "tempo.co"})
+    assert elsewhere.refused and elsewhere.text == REFUSAL["en"]
+    assert not elsewhere.citations and elsewhere.note == "no word of the question occurs in the best passages"
+    named = confident.answer("Siapa yang ditemui Prabowo di Surabaya?")
+    assert named.refused and named.note == "the sources found do not mention prabowo, surabaya"
+    assert not confident.answer("Siapa yang ditemui Prabowo di Bekasi?").refused  # one name found: the model decides
+    assert not confident.answer("Siapa yang ditemui Kim Jong-un?").refused  # the guard lets real matches through
