@@ -28,7 +28,7 @@ _MARKER = re.compile(r"\\\[(\d{1,2})\\\]")  # an escaped "[n]" (see escape_markd
 
 def escape_markdown(text: str | None) -> str:
     """HTML-escape and neutralise Markdown control characters, so any text renders as itself."""
-    out = html.escape(text or "", quote=True)
+    out = html.escape(text or "", quote=False)  # quotes are harmless in text, and "&#x27;" would show literally
     for ch in "\\`*_[]#|~":
         out = out.replace(ch, "\\" + ch)
     return out
@@ -64,7 +64,8 @@ def sources_html(answer: Answer | None) -> str:
         note = REFUSAL_NOTE.get(answer.language, REFUSAL_NOTE["en"]).format(n=len(answer.hits))
         return f'<div class="src-empty">{html.escape(note)}</div>'
     hits = {h.chunk_id: h for h in answer.hits}
-    return "\n".join(source_card(c, hits.get(c.chunk_id), answer.language) for c in answer.citations)
+    cards = "\n".join(source_card(c, hits.get(c.chunk_id), answer.language) for c in answer.citations)
+    return f'<div class="src-list">{cards}</div>'
 
 
 def source_card(c: Citation, hit: Hit | None, language: str) -> str:

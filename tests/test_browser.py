@@ -21,6 +21,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-default-apps"]
 ANSWER_TIMEOUT_MS = 120_000
+MESSAGES = "#chat [data-testid=user], #chat [data-testid=bot]"
+ANSWERS = "#chat [data-testid=bot]"
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +60,19 @@ def page_at(browser, news_app):
 def ask(page, question: str) -> None:
     """Type a question, send it, and wait for the final answer: the app shows a pending note in the source panel
     in the same update that adds the question to the chat, and replaces it with the sources at the end."""
-    before = page.locator("#chat .message").count()
+    before = page.locator(MESSAGES).count()
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
     page.wait_for_function(
-        "n => document.querySelectorAll('#chat .message').length >= n + 2"
-        " && !document.querySelector('#sources .src-pending')", arg=before, timeout=ANSWER_TIMEOUT_MS)
+        "([sel, n]) => document.querySelectorAll(sel).length >= n + 2"
+        " && !document.querySelector('#sources .src-pending')", arg=[MESSAGES, before], timeout=ANSWER_TIMEOUT_MS)
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, full_page: bool = False) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=False)
-    if os.environ.get("NEWSQA_SCREENSHOTS") == "docs":
+    page.screenshot(path=str(path), full_page=full_page)
+    if os.environ.get("NEWSQA_SCREENSHOTS") == "docs" and name.startswith("chat-"):
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copy(path, ROOT / "docs" / name)
     return path
@@ -79,7 +81,7 @@ def screenshot(page, name: str) -> Path:
 def test_seed_question_answer_cites_and_highlights_the_krivoruchko_sentence(page_at):
     page = page_at(1280, 900)
     ask(page, "Who did Kim meet on 18 July?")
-    answer = page.locator("#chat .message").last
+    answer = page.locator(ANSWERS).last
     assert "Krivoruchko" in answer.inner_text()
     cite = answer.locator("a.cite").first
     assert cite.inner_text() == "[1]"
@@ -98,8 +100,10 @@ def test_phone_view_shows_the_answer_and_its_sources(page_at):
     page = page_at(420, 900)
     ask(page, "Siapa yang memimpin delegasi Rusia?")
     assert "Krivoruchko" in page.locator("#src-1 mark").inner_text()
-    page.locator("#chat .message").last.scroll_into_view_if_needed()
-    screenshot(page, "chat-phone.png")
+    page.locator("#chat a.cite").first.click()  # on a phone the panel sits below the chat: [1] scrolls to it
+    page.wait_for_function("() => { const r = document.querySelector('#src-1').getBoundingClientRect();"
+                           " return r.top >= 0 && r.top < window.innerHeight; }")
+    screenshot(page, "chat-phone.png", full_page=True)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 440, f"page scrolls sideways on a phone ({width}px)"
 
@@ -118,11 +122,24 @@ def test_article_markup_shows_as_text_and_never_runs(page_at):
     assert not page.dialogs
 
 
+def test_outlet_filter_turns_the_answer_into_a_refusal(page_at):
+    page = page_at()
+    page.click("#filters button")  # open the accordion
+    page.click("#outlets input")
+    page.locator("#outlets input").fill("tempo")
+    page.locator("[role=option]", has_text="tempo.co").first.click()
+    page.keyboard.press("Escape")
+    ask(page, "Who did Kim meet on 18 July?")
+    assert page.locator(ANSWERS).last.inner_text().strip() == "The sources don't answer this."
+    assert "No passage in the sources answers this question" in page.locator("#sources").inner_text()
+    assert page.locator("#sources .src-card").count() == 0
+
+
 def test_new_chat_clears_the_conversation_and_the_sources(page_at):
     page = page_at()
     ask(page, "Who did Kim meet on 18 July?")
     page.click("#new-chat")
-    page.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0")
+    page.wait_for_function("sel => document.querySelectorAll(sel).length === 0", arg=MESSAGES)
     assert page.locator("#sources .src-card").count() == 0
 
 
@@ -148,5 +165,5 @@ def test_upload_indexes_the_good_file_and_reports_the_broken_one(page_at, tmp_pa
     assert "rejected" in row or "failed" in row
     assert "JSON" in row  # the reason names what is wrong
     ask(page, "Berapa magnitudo gempa di Sumedang?")
-    assert "5,1" in page.locator("#chat .message").last.inner_text()
+    assert "5,1" in page.locator(ANSWERS).last.inner_text()
     assert "Sumedang" in page.locator("#src-1").inner_text()
