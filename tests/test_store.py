@@ -303,6 +303,16 @@ def _check_state(state: dict, old_v: dict, new_v: dict, chunk_text: dict, bodies
 
 
 def test_kill_9_during_rebuild_never_leaves_a_mixed_article(tmp_path):
+    _kill_9_during_rebuild(tmp_path, kills=5)
+
+
+@pytest.mark.slow
+def test_kill_9_at_20_random_moments(tmp_path):
+    """Issue 5's fault test: 20 kills at random moments, each followed by open + search + consistency checks."""
+    _kill_9_during_rebuild(tmp_path, kills=20)
+
+
+def _kill_9_during_rebuild(tmp_path: Path, kills: int) -> None:
     old, new = _crash_corpora(tmp_path / "corpora")
     old_v, old_chunks, old_bodies = _versions(old)
     new_v, new_chunks, new_bodies = _versions(new)
@@ -338,10 +348,10 @@ def test_kill_9_during_rebuild_never_leaves_a_mixed_article(tmp_path):
         status, _ = server.run({"op": "rebuild", "index": str(index), "folder": str(old)})
         assert status["exit"] == 0, server.stderr()
 
-        # One kill in each fifth of a full run (in random order), so the kills land in every phase: opening, the
-        # orphan sweep, embedding, the commit. Before each kill the index is put back to the old folder (which
-        # also sweeps what the previous killed run left); after the last kill the final run continues from it.
-        delays = [full * (n + rng.random()) / 5 for n in range(5)]
+        # One kill in each of `kills` equal slices of a full run (in random order), so the kills land in every
+        # phase: opening, the orphan sweep, embedding, the commit. Before each kill the index is put back to the
+        # old folder (which also sweeps what the previous killed run left); the final run continues from the last.
+        delays = [full * 0.95 * (n + rng.random()) / kills for n in range(kills)]
         rng.shuffle(delays)
         log, interrupted = [], 0
         for n, delay in enumerate(delays):
@@ -358,7 +368,7 @@ def test_kill_9_during_rebuild_never_leaves_a_mixed_article(tmp_path):
             outcome = _check_state(state, old_v, new_v, chunk_text, bodies, where)
             log.append((round(delay, 2), killed, outcome, state["pending"]))
         print(f"kill log (seed {seed}, full run {full:.2f}s): {log}")
-        assert interrupted >= 2, f"seed {seed}: fewer than 2 kills landed inside a rebuild: {log}"
+        assert interrupted >= max(2, kills * 3 // 4), f"seed {seed}: too few kills landed inside a rebuild: {log}"
 
         status, result = server.run(rebuild_new)  # the final, uninterrupted rerun
         assert status["exit"] == 0, server.stderr()
