@@ -46,8 +46,10 @@ def page_at(browser, news_app):
         ctx = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(ctx)
         page = ctx.new_page()
-        page.dialogs = []
+        page.dialogs, page.external = [], []
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+                else page.external.append(r.url))
         page.goto(news_app.url, wait_until="networkidle")
         page.wait_for_selector("#question textarea")
         return page
@@ -94,6 +96,7 @@ def test_seed_question_answer_cites_and_highlights_the_krivoruchko_sentence(page
     shot = screenshot(page, "chat-desktop.png")
     assert shot.stat().st_size > 10_000
     assert not page.dialogs
+    assert page.external == []  # air-gapped: no fonts, scripts or analytics fetched from the internet
 
 
 def test_phone_view_shows_the_answer_and_its_sources(page_at):
