@@ -1,4 +1,6 @@
+import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -77,7 +79,8 @@ def test_generic_txt(tmp_path):
 
 def test_txt_with_only_a_title_is_missing_text(tmp_path):
     (tmp_path / "t.txt").write_text("Hanya judul\n", encoding="utf-8")
-    assert _reasons(load_articles([tmp_path / "t.txt"])) == {str(tmp_path / "t.txt"): "missing text"}
+    assert _reasons(load_articles([tmp_path / "t.txt"])) == {
+        str(tmp_path / "t.txt"): "missing text (the file has only a title line)"}
 
 
 # ---- markdown and html ----------------------------------------------------------------------------------------
@@ -157,7 +160,8 @@ def test_html_fallbacks_title_tag_time_and_og_url(tmp_path):
 def test_html_without_text_fails(tmp_path):
     (tmp_path / "e.html").write_text("<html><head><title>T</title><script>x()</script></head><body> </body></html>",
                                      encoding="utf-8")
-    assert _reasons(load_articles([tmp_path / "e.html"])) == {str(tmp_path / "e.html"): "no article text"}
+    assert _reasons(load_articles([tmp_path / "e.html"])) == {
+        str(tmp_path / "e.html"): "no article text (nothing visible in <body>)"}
 
 
 # ---- json and jsonl -------------------------------------------------------------------------------------------
@@ -247,7 +251,7 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path):
     result = load_articles([tmp_path])
     assert [a.title for a in result.articles] == ["Judul B", "D", "Judul A"]  # sorted walk: b, c, d, sub/a
     assert result.articles[0].id == "b.txt" and result.articles[2].id == "sub/a.md"
-    assert result.failed == [(str(tmp_path / "c.json"), "binary file (contains NUL bytes)")]
+    assert result.failed == [(str(tmp_path / "c.json"), "binary file (a PNG image), not text")]
 
 
 def test_walk_is_in_sorted_path_order(tmp_path):
@@ -286,7 +290,8 @@ def test_bom_encodings_decode(tmp_path, encoding):
 def test_explicit_unsupported_and_missing_paths(tmp_path):
     (tmp_path / "a.xyz").write_text("x", encoding="utf-8")
     result = load_articles([tmp_path / "a.xyz", tmp_path / "nope.txt"])
-    assert result.failed == [(str(tmp_path / "a.xyz"), "unsupported file type '.xyz'"),
+    assert result.failed == [(str(tmp_path / "a.xyz"),
+                              "unsupported file type '.xyz'; supported: .txt, .md, .html, .htm, .json or .jsonl"),
                              (str(tmp_path / "nope.txt"), "no such file or folder")]
 
 
@@ -294,7 +299,8 @@ def test_file_too_large_is_refused_without_reading(tmp_path):
     path = tmp_path / "big.jsonl"
     with path.open("wb") as handle:  # sparse: no 21 MB actually written
         handle.truncate(21 * 1024 * 1024)
-    assert _reasons(load_articles([path])) == {str(path): "file too large (21.0 MB > 20 MB)"}
+    assert _reasons(load_articles([path])) == {
+        str(path): "file too large (21.0 MB > 20 MB); split it into smaller files"}
 
 
 def test_permission_denied(tmp_path, monkeypatch):
@@ -317,7 +323,10 @@ def test_symlink_loop_does_not_hang(tmp_path):
     (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
     result = load_articles([tmp_path])
     assert [a.id for a in result.articles] == ["a.txt"]
-    assert result.failed == [(str(tmp_path / "dangling.txt"), "broken symbolic link")]
+    assert result.failed == [
+        (str(tmp_path / "dangling.txt"),
+         f"broken symbolic link (its target '{tmp_path / 'missing.txt'}' does not exist)"),
+        (str(tmp_path / "loop"), "symbolic link to a folder (not followed; index that folder itself)")]
 
 
 def test_duplicate_ids_keep_the_first(tmp_path):
@@ -343,3 +352,56 @@ def test_ids_are_stable_and_editing_a_txt_keeps_its_id(tmp_path):
 
 def test_supported_suffixes():
     assert SUPPORTED_SUFFIXES == (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+
+
+# ---- bad input details (the full corpus of kinds is tests/test_bad_inputs.py) ---------------------------------
+
+def test_bad_or_future_date_keeps_the_article_without_a_date():
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()  # time zones: still accepted
+    for raw in ("kemarin", "2024-02-30", "2999-01-01", future):
+        a = article_from_record({"title": "T", "text": "x", "date": raw})
+        assert a.date is None and a.metadata["date_raw"] == raw, raw
+    assert article_from_record({"title": "T", "text": "x", "date": tomorrow}).date == tomorrow
+
+
+def test_date_warnings_are_reported_with_the_loaded_article(tmp_path):
+    (tmp_path / "a.md").write_text("---\ntitle: T\ndate: 2024-02-30\n---\nIsi.\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"title": "B", "text": "b.", "date": "2999-01-01"}\n', encoding="utf-8")
+    result = load_articles([tmp_path])
+    assert [a.title for a in result.articles] == ["T", "B"] and result.failed == []
+    assert result.warnings == [
+        (str(tmp_path / "a.md"), "date '2024-02-30' is not a valid date; indexed without a date"),
+        (f"{tmp_path / 'b.jsonl'}:line 1", "date '2999-01-01' is in the future; indexed without a date")]
+
+
+def test_front_matter_dates_stay_as_written():
+    a = article_from_record({"title": "T", "text": "x", "date": "2024-07-20 01:30:00+07:00"})
+    assert a.date == "2024-07-20"
+
+
+def test_unpaired_surrogates_are_replaced_not_stored():
+    a = article_from_record(json.loads('{"title": "Judul \\udc00", "text": "Isi \\ud83d.", "id": "s", "x": "\\ud800"}'))
+    assert (a.title, a.text, a.metadata["x"]) == ("Judul \ufffd", "Isi \ufffd.", "\ufffd")
+    a.text.encode("utf-8")  # storable
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    (tmp_path / "m.md").write_text("---\ntitle: T\nsource: [a\n---\nIsi.\n", encoding="utf-8")
+    reason = _reasons(load_articles([tmp_path / "m.md"]))[str(tmp_path / "m.md")]
+    assert reason.startswith("invalid front matter (YAML) on line 4: ")
+
+
+def test_explicit_symlink_loop_and_fifo(tmp_path):
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    os.mkfifo(tmp_path / "p.txt")
+    result = load_articles([tmp_path / "a.txt", tmp_path / "p.txt"])
+    assert result.failed == [(str(tmp_path / "a.txt"), "symbolic link loop (the link leads back to itself)"),
+                             (str(tmp_path / "p.txt"), "not a regular file (a named pipe)")]
+
+
+def test_deeply_nested_unclosed_html_still_loads(tmp_path):
+    (tmp_path / "p.html").write_text("<title>T</title><body>" + "<div>a " * 5000 + "</body>", encoding="utf-8")
+    a = _one(load_articles([tmp_path / "p.html"]))
+    assert a.text.split("\n") == ["a"] * 5000
