@@ -51,6 +51,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     report = qa.rebuild(args.path, show_progress=not args.quiet)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
+    for path, note in report.warnings:
+        print(f"warning: {path}: {note}", file=sys.stderr)
     status = qa.status()
     print(f"{report.summary()}  ->  {status['articles']} articles, {status['chunks']} chunks in {args.index}")
     return 0
@@ -62,7 +64,15 @@ def _fresh(index: str):
     import shutil
 
     from . import NewsQA
+    from .config import Config
+    from .store import IndexStore
 
+    folder = Path(index)
+    if folder.exists():
+        try:  # with a Chroma server the vectors live there: drop the index's collection too
+            IndexStore(folder, Config.from_env().with_(index_dir=folder)).drop()
+        except Exception as exc:  # noqa: BLE001 - a broken index is exactly what --fresh must still clear
+            print(f"warning: could not drop the old vectors cleanly ({exc}); deleting the folder", file=sys.stderr)
     shutil.rmtree(index, ignore_errors=True)
     return NewsQA(index)
 

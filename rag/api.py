@@ -6,7 +6,6 @@ milliseconds and a UI can start before the model is warm.
 from __future__ import annotations
 
 import os
-import shutil
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -38,7 +37,11 @@ class NewsQA:
     """
 
     def __init__(self, index_dir: str | Path = "index", config: Config | None = None,
-                 embedder: BaseEmbedding | None = None, **overrides: Any) -> None:
+                 embedder: BaseEmbedding | None = None, chroma_url: str | None = None, **overrides: Any) -> None:
+        """chroma_url: keep the vectors on a Chroma server (`chroma run --path DIR --port N`) instead of in
+        INDEX_DIR/chroma; None keeps the config's (RAG_CHROMA_URL), "" forces the embedded store."""
+        if chroma_url is not None:
+            overrides["chroma_url"] = chroma_url
         self.config = (config or Config.from_env()).with_(index_dir=Path(index_dir), **overrides)
         self._embedder = embedder
         self._embedder_name = embedder_id(embedder) if embedder is not None else spec_embedder_id(
@@ -97,12 +100,12 @@ class NewsQA:
         if not folder.exists():
             raise FileNotFoundError(f"corpus folder not found: {folder}")
         loaded = load_articles([folder])
-        report = IndexReport(failed=list(loaded.failed))
+        report = IndexReport(failed=list(loaded.failed), warnings=list(loaded.warnings))
         failed_paths = {os.path.abspath(_path_of_failure(p)) for p, _ in loaded.failed}
         with self._lock():
             self.store.refresh()
             keep = [aid for aid, entry in self.store.manifest.articles.items()
-                    if entry.path and os.path.abspath(entry.path) in failed_paths]
+                    if entry.path and _failed(os.path.abspath(entry.path), failed_paths)]
             if not folder.is_dir():  # one file: sync that file's articles, never remove the rest of the index
                 this = os.path.abspath(folder)
                 keep += [aid for aid, entry in self.store.manifest.articles.items()
@@ -129,11 +132,13 @@ class NewsQA:
                     failed.append((f"<item {n}>", str(exc)))
             else:
                 failed.append((f"<item {n}>", f"unsupported item type {type(item).__name__}"))
+        warned: list[tuple[str, str]] = []
         if paths:
             loaded = load_articles(paths)
             articles.extend(loaded.articles)
             failed.extend(loaded.failed)
-        report = IndexReport(failed=failed)
+            warned.extend(loaded.warnings)
+        report = IndexReport(failed=failed, warnings=warned)
         with self._lock():
             self.store.refresh()
             self._indexer().sync(articles, remove_missing=False, report=report, progress=progress,
@@ -141,12 +146,10 @@ class NewsQA:
         return report
 
     def reset(self) -> None:
-        """Delete the whole index and start empty (same embedder; `index --fresh` handles a changed one)."""
+        """Delete the whole index and start empty (same embedder; `index --fresh` handles a changed one). With a
+        Chroma server, the index's collection there is deleted too (first: if the server is down, nothing is)."""
         with self._lock():
-            self.store.close()
-            for child in self.config.index_dir.iterdir():
-                if child.name != ".lock":
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            self.store.drop()
             self.store = IndexStore(self.config.index_dir, self.config)
             self._retriever = None
             self._answerer = None
@@ -192,6 +195,11 @@ class NewsQA:
 
     def _lock(self) -> FileLock:
         return FileLock(str(self.config.index_dir / ".lock"))
+
+
+def _failed(path: str, failed_paths: set[str]) -> bool:
+    """Did this article's file fail to load this time — itself, or a folder above it that could not be read?"""
+    return path in failed_paths or any(path.startswith(f + os.sep) for f in failed_paths)
 
 
 def _path_of_failure(where: str) -> str:

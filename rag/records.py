@@ -61,13 +61,15 @@ class Hit:
 
 @dataclass
 class IndexReport:
-    """What a rebuild/add did. `failed` holds (path or id, reason) pairs."""
+    """What a rebuild/add did. `failed` holds (path or id, reason) pairs; `warnings` (path, note) pairs for
+    articles indexed with something left out (e.g. an unparseable date)."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # indexed, with something left out or repaired
 
     def summary(self) -> str:
         return (

@@ -503,3 +503,18 @@ def test_learned_fusion_falls_back_to_rrf_without_a_ranker(tmp_path, corpus):
     rrf = NewsQA(tmp_path / "index", embedder=FakeEmbedding(model_name="fake"), fusion="rrf")
     assert [h.chunk_id for h in learned.search("pemilu banjir", k=4)] == \
         [h.chunk_id for h in rrf.search("pemilu banjir", k=4)]
+
+
+def test_an_unparseable_date_is_indexed_without_it_and_reported_as_a_warning(tmp_path, fake_embedder):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: Panen raya\ndate: kemarin\n---\nPetani di Klaten memanen padi.\n",
+                                 encoding="utf-8")
+    qa = NewsQA(tmp_path / "index", embedder=fake_embedder)
+    report = qa.rebuild(folder)
+    assert len(report.added) == 1 and report.failed == []
+    (where, note), = report.warnings
+    assert where.endswith("a.md") and "kemarin" in note
+    assert qa.search("panen padi Klaten", k=1)[0].date is None
+    added = qa.add([folder / "a.md"])
+    assert added.unchanged and added.warnings == report.warnings

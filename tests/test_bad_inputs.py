@@ -495,8 +495,6 @@ def test_unreadable_files_as_another_user() -> None:
         shutil.rmtree(folder)
 
 
-@pytest.mark.xfail(strict=True, reason="rag/api.py keeps the articles of files that failed, matching exact paths "
-                                       "only: the articles of a folder that became unreadable are removed")
 def test_articles_of_a_folder_that_becomes_unreadable_are_kept(tmp_path, fake_embedder, monkeypatch):
     c = Corpus(tmp_path / "corpus")
     c.put("a.txt", "A\nIsi kata aplomvik.")
