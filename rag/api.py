@@ -83,7 +83,7 @@ class NewsQA:
         self.llm_problem = ""
         try:
             return make_generator(self.config)
-        except ModelUnavailableError as exc:
+        except (ModelUnavailableError, ValueError) as exc:  # ValueError: e.g. RAG_LLM=openai without a usable URL
             self.llm_problem = f"LLM unavailable ({exc}); answering without it."
             warnings.warn(self.llm_problem, stacklevel=3)
             return None

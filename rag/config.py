@@ -45,7 +45,7 @@ class Config:
     llm_threads: int = 2
     llm_ctx: int = 4096
     llm_max_tokens: int = 160
-    llm_timeout: float = 120.0  # seconds, for a server round trip
+    llm_timeout: float = 120.0  # seconds: LLM server connect, first text, and any gap between streamed pieces
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:

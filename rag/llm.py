@@ -14,10 +14,12 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
+from urllib.parse import urlparse
 
 import httpx
 from filelock import FileLock
@@ -42,12 +44,24 @@ class ModelUnavailableError(RuntimeError):
 
 
 class LLMServerError(ConnectionError):
-    """An OpenAI-compatible server could not be reached or answered with an error (URL and status included)."""
+    """An OpenAI-compatible server could not be reached or answered badly; the answering code falls back to the
+    LLM-free answer and tells the user why, so the error carries what that message needs.
 
-    def __init__(self, message: str, url: str, status: int | None = None) -> None:
+    kind: "unreachable" (connection refused, unknown host), "timeout" (no answer within `timeout` seconds),
+    "http" (a non-200 status, in `status`), "malformed" (not an OpenAI-compatible response), "dropped" (the
+    connection broke mid-answer), "error" (the server reported an error inside the stream).
+    `server` is the configured base URL without credentials, `url` the endpoint called, `reason` a short phrase.
+    """
+
+    def __init__(self, message: str, url: str, status: int | None = None, *, kind: str = "error",
+                 server: str = "", reason: str = "", timeout: float | None = None) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
+        self.kind = kind
+        self.server = server or url
+        self.reason = reason
+        self.timeout = timeout
 
 
 @runtime_checkable
@@ -240,52 +254,164 @@ class OpenAICompatible:
     """Streamed chat completions from an OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI).
 
     Speaks `POST {base_url}/chat/completions` with `"stream": true` and reads the server-sent events; every
-    failure (refused connection, timeout, non-200, an error event) becomes an `LLMServerError` naming the URL.
-    `warm` is a no-op: those servers keep their own prefix caches. `timeout` bounds connecting and each network
-    read (a stalled stream), not the whole answer.
+    failure (refused connection, timeout, non-200, a response that is not an event stream, an error event)
+    becomes an `LLMServerError` with a `kind`, so the chat can say what went wrong and answer without the LLM.
+
+    `timeout` bounds connecting, the wait for the first text and every gap between two pieces of text. Keep-alive
+    comments (": ping", which sse-starlette servers send every 15 s) do not count as an answer, so a server that
+    only pings still times out, after at most about twice `timeout` (the clock is checked when a line arrives).
+    It does not bound a long answer that keeps streaming. `model=None` asks the server's `/models` for its first
+    model (llama.cpp's server names it by file path); servers that host several models need the name.
+    `warm` is a no-op: those servers keep their own prefix caches.
+
+    Greedy decoding as the local backend does it: temperature 0 and, as an extension llama.cpp-based servers
+    read, `repeat_penalty: 1.0`. llama-cpp-python's server defaults to 1.1, which penalises copying the
+    sources' names and [n] markers: the packaged model then answered the seed question without its [1] and failed
+    verification (with 1.0 it answers exactly as in-process). A server that rejects the unknown field with
+    HTTP 400 (OpenAI's own API) gets the request again without it, and never again.
     """
+
+    EXTENSIONS: ClassVar[Mapping[str, Any]] = {"repeat_penalty": 1.0}
 
     def __init__(self, base_url: str, model: str | None = None, api_key: str | None = None,
                  timeout: float = 120.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.url = f"{self.base_url}/chat/completions"
+        self.base_url = normalise_llm_url(base_url)
+        self.url = f"{self.base_url}/chat/completions"  # errors and messages name it without credentials
         self.model = model
         self.api_key = api_key
         self.timeout = timeout
-        self.name = f"openai:{model or 'default'}@{self.base_url}"
+        self.server = _without_credentials(self.base_url)
+        self.endpoint = _without_credentials(self.url)
+        self.name = f"openai:{model or 'default'}@{self.server}"
+        self.extensions = dict(self.EXTENSIONS)  # emptied when the server rejects them
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"Accept": accept}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        return headers
+
+    def models(self) -> list[str]:
+        """Model ids from `GET {base_url}/models` (also a cheap health check); LLMServerError when it fails."""
+        url = f"{self.base_url}/models"
+        shown = _without_credentials(url)
+        try:
+            with httpx.Client(timeout=self.timeout) as client:
+                resp = client.get(url, headers=self._headers("application/json"))
+        except httpx.HTTPError as e:
+            raise self._transport_error(e, shown) from e
+        if resp.status_code != 200:
+            raise self._status_error(resp.status_code, resp.text, shown)
+        data = _json(resp.text, shown, self.server).get("data")
+        if not isinstance(data, list):
+            raise LLMServerError(f"LLM server {shown} sent no model list: {resp.text[:200]!r}", shown,
+                                 kind="malformed", server=self.server, reason="no model list")
+        return [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m]
 
     def stream(self, messages: Messages, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
+        if self.model is None:
+            try:
+                self.model = next(iter(self.models()), None)
+            except LLMServerError as e:
+                if e.kind not in ("http", "malformed"):  # down or stalled: the chat request would fail too
+                    raise
+            # a server without a usable /models gets the request without a model name; its answer decides
         body: dict[str, Any] = {"messages": messages, "max_tokens": max_tokens, "stream": True, "temperature": 0}
         if self.model:
             body["model"] = self.model
         if stop:
             body["stop"] = stop
-        headers = {"Accept": "text/event-stream"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
         try:
-            with httpx.Client(timeout=self.timeout) as client, \
-                    client.stream("POST", self.url, json=body, headers=headers) as resp:
-                if resp.status_code != 200:
-                    snippet = resp.read().decode("utf-8", "replace")[:300]
-                    raise LLMServerError(f"LLM server {self.url} answered HTTP {resp.status_code}: {snippet}",
-                                         self.url, resp.status_code)
-                if resp.headers.get("content-type", "").startswith("application/json"):
-                    # a server that ignores stream=true answers with one JSON object
-                    yield from _pieces(_json(resp.read().decode("utf-8", "replace"), self.url), self.url, "message")
+            with httpx.Client(timeout=self.timeout) as client:
+                yield from self._post(client, body)
+        except httpx.HTTPError as e:
+            raise self._transport_error(e, self.endpoint) from e
+
+    def _post(self, client: httpx.Client, body: dict[str, Any]) -> Iterator[str]:
+        """One chat request (two when the server rejects the extensions), its pieces streamed."""
+        with client.stream("POST", self.url, json={**body, **self.extensions},
+                           headers=self._headers("text/event-stream")) as resp:
+            if resp.status_code != 200:
+                text = resp.read().decode("utf-8", "replace")
+                if resp.status_code == 400 and self.extensions and any(k in text for k in self.extensions):
+                    self.extensions = {}
+                    yield from self._post(client, body)
                     return
-                for line in resp.iter_lines():
-                    if not line.startswith("data:"):
-                        continue  # blank separators, ": keep-alive" comments, "event:" lines
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        return
-                    yield from _pieces(_json(data, self.url), self.url, "delta")
-        except httpx.TimeoutException as e:
-            raise LLMServerError(f"LLM server {self.url} timed out after {self.timeout:g} s ({e!r})",
-                                 self.url) from e
-        except httpx.HTTPError as e:  # refused connection, DNS failure, connection dropped mid-stream
-            raise LLMServerError(f"cannot reach LLM server {self.url}: {e}", self.url) from e
+                raise self._status_error(resp.status_code, text, self.endpoint)
+            ctype = resp.headers.get("content-type", "")
+            if ctype.startswith("application/json"):
+                # a server that ignores stream=true answers with one JSON object
+                event = _json(resp.read().decode("utf-8", "replace"), self.endpoint, self.server)
+                if not event.get("choices") and "error" not in event:
+                    raise self._malformed(f"a JSON body without choices: {json.dumps(event)[:200]}")
+                yield from _pieces(event, self.endpoint, "message", self.server)
+                return
+            yield from self._events(resp, ctype)
+
+    def _events(self, resp: httpx.Response, ctype: str) -> Iterator[str]:
+        """The text pieces of a server-sent event stream; anything else is a malformed response."""
+        last = time.monotonic()  # the request was sent, or the last text piece arrived
+        events = 0
+        finished = False  # a choice said why it stopped ("stop", "length"): the answer is complete
+        for line in resp.iter_lines():
+            if time.monotonic() - last > self.timeout:  # only pings for too long
+                raise self._timeout_error()
+            if not line or line.startswith(":"):
+                continue  # event separators and keep-alive comments
+            field, _, value = line.partition(":")
+            if field in ("event", "id", "retry"):
+                continue
+            if field != "data":
+                hint = " (is RAG_LLM_URL the OpenAI-compatible base URL, usually ending in /v1?)"
+                raise self._malformed(f"not a server-sent event stream (content-type {ctype!r}): {line[:120]!r}"
+                                      + hint)
+            events += 1
+            data = value.strip()
+            if data == "[DONE]":
+                return
+            event = _json(data, self.endpoint, self.server)
+            for piece in _pieces(event, self.endpoint, "delta", self.server):
+                yield piece
+                last = time.monotonic()  # the consumer's time between pieces is not the server's
+            finished = finished or any(isinstance(c, dict) and c.get("finish_reason")
+                                       for c in event.get("choices") or ())
+        if not events:
+            raise self._malformed(f"an empty response (content-type {ctype!r})")
+        if not finished:  # HTTP/1.0-style streams end by closing: a cut answer must not look complete
+            raise LLMServerError(f"LLM server {self.endpoint} closed the stream before the answer was complete",
+                                 self.endpoint, kind="dropped", server=self.server, reason="stream cut off")
+
+    # ---- errors ----------------------------------------------------------------------------------------------
+    def _timeout_error(self, detail: str = "") -> LLMServerError:
+        return LLMServerError(f"LLM server {self.endpoint} did not answer within {self.timeout:g} s"
+                              + (f" ({detail})" if detail else ""), self.endpoint, kind="timeout", server=self.server,
+                              reason=f"no answer within {self.timeout:g} s", timeout=self.timeout)
+
+    def _malformed(self, what: str) -> LLMServerError:
+        return LLMServerError(f"LLM server {self.endpoint} sent {what}", self.endpoint, kind="malformed",
+                              server=self.server, reason="not an OpenAI-compatible response")
+
+    def _status_error(self, status: int, body: str, url: str) -> LLMServerError:
+        detail = _error_detail(body)
+        return LLMServerError(f"LLM server {url} answered HTTP {status}: {detail}", url, status, kind="http",
+                              server=self.server, reason=f"HTTP {status}" + (f": {detail}" if detail else ""))
+
+    def _transport_error(self, e: httpx.HTTPError, url: str) -> LLMServerError:
+        if isinstance(e, httpx.TimeoutException):
+            return self._timeout_error(type(e).__name__)
+        text = str(e) or type(e).__name__
+        if isinstance(e, httpx.ConnectError):
+            low = text.lower()
+            reason = ("connection refused" if "refused" in low else
+                      "unknown host" if "name or service" in low or "nodename" in low or "getaddrinfo" in low
+                      else text)
+            return LLMServerError(f"cannot reach LLM server {url}: {text}", url, kind="unreachable",
+                                  server=self.server, reason=reason)
+        if isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError)):
+            return LLMServerError(f"LLM server {url} broke the connection: {text}", url, kind="dropped",
+                                  server=self.server, reason=text)
+        return LLMServerError(f"cannot talk to LLM server {url}: {text}", url, kind="unreachable",
+                              server=self.server, reason=text)
 
     def complete(self, messages: Messages, max_tokens: int, stop: list[str] | None = None) -> str:
         return "".join(self.stream(messages, max_tokens, stop))
@@ -294,21 +420,59 @@ class OpenAICompatible:
         return None
 
 
-def _json(data: str, url: str) -> dict[str, Any]:
+def normalise_llm_url(url: str) -> str:
+    """'127.0.0.1:11434/v1' -> 'http://127.0.0.1:11434/v1' (no trailing slash); ValueError for what is no URL."""
+    raw = (url or "").strip()
+    text = raw if "://" in raw else f"http://{raw}"
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"RAG_LLM_URL must be an http(s) base URL such as http://127.0.0.1:11434/v1, got {raw!r}")
+    return text.rstrip("/")
+
+
+def _without_credentials(url: str) -> str:
+    """The URL to show in messages: never a user:password@ part."""
+    parsed = urlparse(url)
+    if parsed.username is None and parsed.password is None:
+        return url
+    host = parsed.hostname or ""
+    netloc = f"{host}:{parsed.port}" if parsed.port else host
+    return parsed._replace(netloc=netloc).geturl()
+
+
+def _error_detail(body: str) -> str:
+    """The message of an OpenAI-style error body ({"error": {"message": ...}}), else the body's start."""
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, ValueError):
+        return " ".join(body.split())[:200]
+    if isinstance(data, dict):
+        err = data.get("error", data.get("detail", data))
+        if isinstance(err, dict):
+            err = err.get("message", err)
+        return " ".join(str(err).split())[:200]
+    return " ".join(str(data).split())[:200]
+
+
+def _json(data: str, url: str, server: str = "") -> dict[str, Any]:
     try:
         event = json.loads(data)
     except json.JSONDecodeError as e:
-        raise LLMServerError(f"LLM server {url} sent malformed JSON: {data[:200]!r}", url) from e
+        raise LLMServerError(f"LLM server {url} sent malformed JSON: {data[:200]!r}", url, kind="malformed",
+                             server=server, reason="malformed JSON") from e
     if not isinstance(event, dict):
-        raise LLMServerError(f"LLM server {url} sent unexpected JSON: {data[:200]!r}", url)
+        raise LLMServerError(f"LLM server {url} sent unexpected JSON: {data[:200]!r}", url, kind="malformed",
+                             server=server, reason="unexpected JSON")
     return event
 
 
-def _pieces(event: dict[str, Any], url: str, key: str) -> Iterator[str]:
+def _pieces(event: dict[str, Any], url: str, key: str, server: str = "") -> Iterator[str]:
     if "error" in event:
-        raise LLMServerError(f"LLM server {url} reported an error: {str(event['error'])[:300]}", url)
+        detail = _error_detail(json.dumps(event))
+        raise LLMServerError(f"LLM server {url} reported an error: {detail}", url, kind="error", server=server,
+                             reason=detail)
     for choice in event.get("choices") or ():
-        content = (choice.get(key) or {}).get("content")
+        content = (choice.get(key) or {}).get("content") if isinstance(choice, dict) else None
         if content:
             yield content
 

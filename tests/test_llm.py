@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,76 +17,25 @@ from rag.llm import (
     ModelUnavailableError,
     OpenAICompatible,
     make_generator,
+    normalise_llm_url,
     packaged_model_path,
 )
 
-# ---- a tiny OpenAI-compatible server --------------------------------------------------------------------------
+from fake_openai import FakeOpenAI, elapsed, free_port
 
-
-class _Server:
-    """Records each request; answers with `status`/`body` or streams `pieces` as SSE chunks."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.status = 200
-        self.body = b""
-        self.pieces: list[str] = []
-        self.stall = 0.0  # seconds to wait after the first piece (a hung server)
+# ---- a tiny OpenAI-compatible server (tests/fake_openai.py) ---------------------------------------------------
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[_Server, str]]:
-    state = _Server()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers["Content-Length"]))
-            state.requests.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(raw)})
-            if state.status != 200 or state.body:  # an error, or a server that ignores stream=true
-                self.send_response(state.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(state.body)))
-                self.end_headers()
-                self.wfile.write(state.body)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.end_headers()
-            try:
-                self._stream()
-            except BrokenPipeError:  # the client gave up (the timeout test)
-                pass
-
-        def _stream(self) -> None:
-            first = {"choices": [{"index": 0, "delta": {"role": "assistant"}}]}
-            self.wfile.write(f"data: {json.dumps(first)}\n\n".encode())
-            self.wfile.write(b": keep-alive\n\n")
-            for i, piece in enumerate(state.pieces):
-                if i == 1 and state.stall:
-                    time.sleep(state.stall)
-                chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                self.wfile.flush()
-            last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-            self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def server() -> Iterator[tuple[FakeOpenAI, str]]:
+    with FakeOpenAI() as state:
+        yield state, state.url
 
 
 MESSAGES = [{"role": "system", "content": "Answer from the sources."}, {"role": "user", "content": "Siapa?"}]
 
 
-def test_openai_streams_pieces_in_order_and_sends_the_request(server: tuple[_Server, str]) -> None:
+def test_openai_streams_pieces_in_order_and_sends_the_request(server: tuple[FakeOpenAI, str]) -> None:
     state, url = server
     state.pieces = ["Kim ", "bertemu ", "Krivoruchko", " [1]", ".", " Ünïcödé ✓"]
     gen = OpenAICompatible(url + "/", model="qwen2.5:1.5b", api_key="sekret", timeout=5)
@@ -109,14 +54,30 @@ def test_openai_streams_pieces_in_order_and_sends_the_request(server: tuple[_Ser
     assert req["headers"]["Authorization"] == "Bearer sekret"
 
 
-def test_openai_without_key_sends_no_authorization(server: tuple[_Server, str]) -> None:
+def test_openai_asks_llama_cpp_servers_for_greedy_decoding_and_drops_that_where_unknown(
+        server: tuple[FakeOpenAI, str]) -> None:
+    """repeat_penalty 1.0 (llama.cpp's server defaults to 1.1, which made the model drop its [1]); a server that
+    rejects the field (OpenAI's API: HTTP 400) gets the request again without it, and later ones never have it."""
+    state, url = server
+    state.pieces = ["ok"]
+    gen = OpenAICompatible(url, model="m", timeout=5)
+    assert gen.complete(MESSAGES, max_tokens=5) == "ok"
+    assert state.requests[0]["body"]["repeat_penalty"] == 1.0 and state.requests[0]["body"]["temperature"] == 0
+    state.requests.clear()
+    state.reject_fields = {"repeat_penalty"}
+    gen = OpenAICompatible(url, model="m", timeout=5)
+    assert gen.complete(MESSAGES, max_tokens=5) == "ok" and gen.complete(MESSAGES, max_tokens=5) == "ok"
+    assert ["repeat_penalty" in r["body"] for r in state.requests] == [True, False, False]
+
+
+def test_openai_without_key_sends_no_authorization(server: tuple[FakeOpenAI, str]) -> None:
     state, url = server
     state.pieces = ["ok"]
     assert OpenAICompatible(url, model="m", timeout=5).complete(MESSAGES, max_tokens=5) == "ok"
     assert "Authorization" not in state.requests[0]["headers"]
 
 
-def test_openai_http_error_has_status_and_body(server: tuple[_Server, str]) -> None:
+def test_openai_http_error_has_status_and_body(server: tuple[FakeOpenAI, str]) -> None:
     state, url = server
     state.status, state.body = 500, b'{"error": "model not loaded"}'
     with pytest.raises(LLMServerError) as info:
@@ -125,38 +86,128 @@ def test_openai_http_error_has_status_and_body(server: tuple[_Server, str]) -> N
     assert "500" in str(info.value) and "model not loaded" in str(info.value) and url in str(info.value)
 
 
-def test_openai_server_that_ignores_stream_true(server: tuple[_Server, str]) -> None:
+def test_openai_server_that_ignores_stream_true(server: tuple[FakeOpenAI, str]) -> None:
     state, url = server
     state.body = json.dumps({"choices": [{"message": {"role": "assistant", "content": "Semua sekaligus."}}]}).encode()
     assert list(OpenAICompatible(url, model="m", timeout=5).stream(MESSAGES, max_tokens=5)) == ["Semua sekaligus."]
 
 
 def test_openai_refused_connection_names_the_url() -> None:
-    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
     with pytest.raises(LLMServerError) as info:
         OpenAICompatible(url, model="m", timeout=5).complete(MESSAGES, max_tokens=5)
     assert isinstance(info.value, ConnectionError)
     assert f"127.0.0.1:{port}" in str(info.value) and info.value.status is None
+    assert info.value.kind == "unreachable" and info.value.reason == "connection refused"
+    assert info.value.server == url
 
 
-def test_openai_stalled_stream_times_out(server: tuple[_Server, str]) -> None:
+def test_openai_stalled_stream_times_out(server: tuple[FakeOpenAI, str]) -> None:
     state, url = server
     state.pieces, state.stall = ["a", "b"], 1.5
     pieces = OpenAICompatible(url, model="m", timeout=0.3).stream(MESSAGES, max_tokens=5)
     assert next(pieces) == "a"  # what arrived before the stall is already shown to the user
-    with pytest.raises(LLMServerError, match="timed out") as info:
+    with pytest.raises(LLMServerError, match="did not answer within 0.3 s") as info:
         next(pieces)
-    assert url in str(info.value)
+    assert url in str(info.value) and info.value.kind == "timeout" and info.value.timeout == 0.3
 
 
-def test_make_generator_choices_and_errors(server: tuple[_Server, str]) -> None:
+def test_openai_server_that_accepts_but_never_answers_times_out(server: tuple[FakeOpenAI, str]) -> None:
+    state, url = server
+    state.hang = 10.0
+    start = time.perf_counter()
+    with pytest.raises(LLMServerError, match="did not answer within 0.3 s") as info:
+        OpenAICompatible(url, model="m", timeout=0.3).complete(MESSAGES, max_tokens=5)
+    assert info.value.kind == "timeout" and elapsed(start) < 3
+
+
+def test_openai_keep_alive_pings_do_not_count_as_an_answer(server: tuple[FakeOpenAI, str]) -> None:
+    """sse-starlette servers (llama_cpp.server) send ': ping' comments while busy: only text resets the clock."""
+    state, url = server
+    state.pieces, state.pings, state.ping_every = ["never shown"], 200, 0.05  # 10 s of pings, no text
+    start = time.perf_counter()
+    with pytest.raises(LLMServerError) as info:
+        OpenAICompatible(url, model="m", timeout=0.4).complete(MESSAGES, max_tokens=5)
+    assert info.value.kind == "timeout" and elapsed(start) < 3
+
+
+@pytest.mark.parametrize("status, body, reason", [
+    (401, b'{"error": {"message": "Invalid API key", "type": "invalid_request_error"}}', "HTTP 401: Invalid API key"),
+    (500, b'{"error": "model not loaded"}', "HTTP 500: model not loaded"),
+    (404, b'404 page not found', "HTTP 404: 404 page not found"),
+])
+def test_openai_http_errors_name_the_status_and_the_servers_message(server: tuple[FakeOpenAI, str], status: int,
+                                                                     body: bytes, reason: str) -> None:
+    state, url = server
+    state.status, state.body = status, body
+    with pytest.raises(LLMServerError) as info:
+        OpenAICompatible(url, model="m", api_key="bad", timeout=5).complete(MESSAGES, max_tokens=5)
+    assert (info.value.kind, info.value.status, info.value.reason) == ("http", status, reason)
+
+
+@pytest.mark.parametrize("ctype, raw, what", [
+    ("text/html", b"<!doctype html><html><body>Open WebUI</body></html>\n", "not a server-sent event stream"),
+    ("application/x-ndjson", b'{"model":"qwen","message":{"content":"Hi"},"done":false}\n', "/v1"),
+    ("text/event-stream", b"", "an empty response"),
+    ("text/event-stream", b"data: {not json\n\n", "malformed JSON"),
+    ("application/json", b'{"detail": "Not Found"}', "without choices"),
+])
+def test_openai_garbage_is_a_clear_malformed_response(server: tuple[FakeOpenAI, str], ctype: str, raw: bytes,
+                                                      what: str) -> None:
+    state, url = server
+    state.content_type, state.raw = ctype, raw
+    with pytest.raises(LLMServerError, match=what) as info:
+        OpenAICompatible(url, model="m", timeout=5).complete(MESSAGES, max_tokens=5)
+    assert info.value.kind == "malformed"
+
+
+def test_openai_stream_cut_before_the_end_is_not_a_complete_answer(server: tuple[FakeOpenAI, str]) -> None:
+    state, url = server
+    state.pieces, state.finish = ["Kim bertemu ", "Krivo"], False  # the server closes without finish/[DONE]
+    pieces = OpenAICompatible(url, model="m", timeout=5).stream(MESSAGES, max_tokens=5)
+    assert [next(pieces), next(pieces)] == ["Kim bertemu ", "Krivo"]
+    with pytest.raises(LLMServerError, match="before the answer was complete") as info:
+        next(pieces)
+    assert info.value.kind == "dropped"
+
+
+def test_openai_error_event_inside_the_stream(server: tuple[FakeOpenAI, str]) -> None:
+    state, url = server
+    state.content_type, state.raw = "text/event-stream", b'data: {"error": {"message": "context overflow"}}\n\n'
+    with pytest.raises(LLMServerError, match="context overflow") as info:
+        OpenAICompatible(url, model="m", timeout=5).complete(MESSAGES, max_tokens=5)
+    assert info.value.kind == "error"
+
+
+def test_openai_without_a_model_name_uses_the_servers_first_model(server: tuple[FakeOpenAI, str]) -> None:
+    state, url = server
+    state.pieces, state.models = ["ok"], ["/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "other"]
+    gen = OpenAICompatible(url, timeout=5)
+    assert gen.models() == state.models
+    assert gen.complete(MESSAGES, max_tokens=5) == "ok"
+    assert state.chat_requests()[0]["body"]["model"] == state.models[0]
+
+
+def test_llm_url_forms_and_credentials_never_shown() -> None:
+    assert normalise_llm_url("127.0.0.1:11434/v1/") == "http://127.0.0.1:11434/v1"
+    assert normalise_llm_url(" https://api.example.org/v1 ") == "https://api.example.org/v1"
+    with pytest.raises(ValueError, match="RAG_LLM_URL"):
+        normalise_llm_url("ftp://host/v1")
+    gen = OpenAICompatible("http://user:secret@127.0.0.1:8080/v1", model="m")
+    assert "secret" not in gen.server and gen.server == "http://127.0.0.1:8080/v1" and "secret" not in gen.name
+    port = free_port()
+    with pytest.raises(LLMServerError) as info:
+        OpenAICompatible(f"http://user:secret@127.0.0.1:{port}/v1", model="m", timeout=5).complete(MESSAGES, 5)
+    assert "secret" not in str(info.value) and "secret" not in info.value.url + info.value.server
+
+
+def test_make_generator_choices_and_errors(server: tuple[FakeOpenAI, str]) -> None:
     _, url = server
     assert make_generator(Config(llm="none")) is None
-    gen = make_generator(Config(llm="openai", llm_url=url, llm_model="m"))
+    gen = make_generator(Config(llm="openai", llm_url=url, llm_model="m", llm_api_key="k", llm_timeout=7.5))
     assert isinstance(gen, OpenAICompatible) and gen.url == url + "/chat/completions"
+    assert (gen.model, gen.api_key, gen.timeout) == ("m", "k", 7.5)
     with pytest.raises(ValueError, match="RAG_LLM_URL"):
         make_generator(Config(llm="openai"))
     with pytest.raises(ValueError, match="unknown"):
