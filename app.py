@@ -30,7 +30,7 @@ from rag.render import (
     sources_html,
     status_line,
 )
-from rag.uploads import UploadLimits, accept_uploads, summary_line, upload_report
+from rag.uploads import UploadLimits, accept_uploads, summary_line, upload_report, upload_warnings
 
 HERE = Path(__file__).resolve().parent
 MODES = {"none": "answers without an LLM (quotes)", "local": "local LLM", "openai": "LLM server"}
@@ -154,8 +154,9 @@ def build_ui(qa: NewsQA, uploads_dir: Path, limits: UploadLimits = UploadLimits(
         rows = upload_report(intake, report, qa.origins())
         table = ["| file | result | detail |", "|---|---|---|"]
         table += [f"| {_cell(name)} | {status} | {_cell(detail)} |" for name, status, detail in rows]
-        return (f"**{summary_line(rows)}**\n\n" + "\n".join(table), header(),
-                gr.update(choices=outlet_choices()))
+        notes = [f"- warning: {_cell(name)}: {_cell(note)}" for name, note in upload_warnings(intake, report)]
+        text = f"**{summary_line(rows)}**\n\n" + "\n".join(table) + ("\n\n" + "\n".join(notes) if notes else "")
+        return text, header(), gr.update(choices=outlet_choices())
 
     def api_chat(question: str, history: list[dict] | None = None, outlets: list[str] | None = None,
                  date_from: str | None = None, date_to: str | None = None) -> dict:

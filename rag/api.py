@@ -185,6 +185,17 @@ class NewsQA:
             "embedder": m.embedder or self._embedder_name,
         }
 
+    def close(self) -> None:
+        """Release the index's open files (Chroma's database, ~10 descriptors per index). A process that opens many
+        indexes should close them; using the object again reopens them."""
+        self.store.close()
+
+    def __enter__(self) -> NewsQA:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def origins(self) -> dict[str, str | None]:
         """article id -> the file it was loaded from (None for articles given as records/objects)."""
         return {aid: entry.path for aid, entry in self.store.manifest.articles.items()}

@@ -229,3 +229,14 @@ def _articles(n: int) -> str:
 def summary_line(rows: Sequence[tuple[str, str, str]]) -> str:
     """'2 added, 0 updated, 1 unchanged, 1 failed, 1 rejected' (counts rows, i.e. what the table shows)."""
     return ", ".join(f"{sum(1 for _, s, _ in rows if s == status)} {status}" for status in STATUSES)
+
+
+def upload_warnings(intake: UploadIntake, report: IndexReport | None) -> list[tuple[str, str]]:
+    """(display name, note) for articles indexed with something left out, e.g. a date that could not be read."""
+    names = {os.path.abspath(path): name for name, path in intake.saved}
+    out = []
+    for where, note in report.warnings if report else []:
+        path, part = _split_where(where)
+        name = names.get(os.path.abspath(path), display_name(Path(path).name))
+        out.append((f"{name} ({part})" if part else name, note))
+    return out

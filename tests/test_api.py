@@ -518,3 +518,20 @@ def test_an_unparseable_date_is_indexed_without_it_and_reported_as_a_warning(tmp
     assert qa.search("panen padi Klaten", k=1)[0].date is None
     added = qa.add([folder / "a.md"])
     assert added.unchanged and added.warnings == report.warnings
+
+
+def test_close_releases_the_index_files_and_the_index_reopens_on_use(tmp_path, corpus):
+    import os
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_fds()
+    for n in range(4):
+        with NewsQA(tmp_path / f"index{n}", embedder=FakeEmbedding(model_name="fake")) as qa:
+            qa.rebuild(corpus)
+            assert qa.search("padi", k=1)
+    assert open_fds() - before <= 4  # without close: ~10 more per index
+    qa.close()
+    assert qa.search("padi", k=1)  # reopened
+    qa.close()

@@ -23,6 +23,7 @@ from rag.uploads import (
     display_name,
     summary_line,
     upload_report,
+    upload_warnings,
 )
 
 # Same shape as the seed article in corpus/: title, "Outlet kategori | date, time WIB" + dateline, body, footer.
@@ -234,3 +235,15 @@ def test_accepted_files_index_and_report_per_file(tmp_path: Path, dest: Path) ->
     rows = upload_report(again, qa.add(again.paths), qa.origins())
     assert rows == [("banjir lagi.txt", "unchanged", "1 article")]
     assert summary_line(rows) == "0 added, 0 updated, 1 unchanged, 0 failed, 0 rejected"
+
+
+def test_articles_indexed_with_a_bad_date_are_reported_as_warnings(tmp_path: Path, dest: Path) -> None:
+    qa = NewsQA(tmp_path / "index", embedder=FakeEmbedding(model_name="fake"))
+    record = json.dumps({"id": "tanggal-1", "title": "Pasar murah", "date": "kemarin",
+                         "text": "Pasar murah digelar di alun-alun, kata panitia blorvent."})
+    intake = accept_uploads([upload(tmp_path, "pasar.json", record)], dest)
+    report = qa.add(intake.paths)
+    assert report.added == ["tanggal-1"]
+    (name, note), = upload_warnings(intake, report)
+    assert name == "pasar.json" and "kemarin" in note
+    assert upload_warnings(intake, None) == []
