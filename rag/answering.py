@@ -196,7 +196,8 @@ class Answerer:
 
     def __init__(self, retriever: HybridRetriever, tokenizer: Tokenizer, scorer: SentenceScorer | None = None,
                  gate: TreeEnsemble | None = None, generator: Generator | None = None, top_k: int = 5,
-                 max_quotes: int = 4, llm_sentences: int = 4, max_tokens: int = 160) -> None:
+                 max_quotes: int = 4, llm_sentences: int = 4, max_tokens: int = 160,
+                 llm_retry_after: float = 60.0) -> None:
         self.retriever = retriever
         self.tokenizer = tokenizer
         self.scorer = scorer or (SentenceScorer.load() if EVIDENCE_MODEL.exists() else SentenceScorer.untrained())
@@ -207,6 +208,10 @@ class Answerer:
         self.llm_sentences = llm_sentences
         self.max_tokens = max_tokens
         self._generate_lock = threading.Lock()  # one generation at a time: two slow down 10-50x on 2 cores
+        # After an LLM server was unreachable or timed out, skip it for `llm_retry_after` seconds: otherwise every
+        # question waits the full timeout again (120 s by default) before the same fallback.
+        self.llm_retry_after = llm_retry_after
+        self._llm_down: tuple[float, Exception] | None = None  # (until, the failure), monotonic clock
 
     def warm(self) -> None:
         """Load the LLM and pre-fill its cache with the constant prompt prefix (a no-op without an LLM)."""
@@ -266,7 +271,14 @@ class Answerer:
                                    retrieval_query=ev.retrieval_query, hits=ev.hits, timings=timings)
             yield text
             return
-        if generate and self.generator is not None:
+        down = self._llm_down
+        if generate and self.generator is not None and down and time.monotonic() < down[0]:
+            fb = self.extractive(ev, note=llm_failure_note(down[1], ev.language), mode="fallback")
+            fb.verified = None  # the LLM was skipped: it failed moments ago (see llm_retry_after)
+            fb.timings = {**timings, "total": time.perf_counter() - t0}
+            holder.answer = fb
+            yield fb.text
+        elif generate and self.generator is not None:
             yield from self._generative(ev, holder, timings, t0)
         else:
             holder.answer = self.extractive(ev)
@@ -375,6 +387,7 @@ class Answerer:
         if buffer.strip() and failure is None and (shown := check(buffer.strip())) is not None:
             yield shown
         timings.update(first_token=first_token or 0.0, total=time.perf_counter() - t0)
+        self._llm_down = (time.monotonic() + self.llm_retry_after, failure) if _server_down(failure) else None
         if failure is not None:
             note = llm_failure_note(failure, ev.language, partial=bool(kept))
             if kept:  # verified sentences were already shown: keep them, say the rest is missing
@@ -443,6 +456,13 @@ class Answerer:
                     c = replace(c, ok=False, reason=problem, problems=[*c.problems, problem])
             checked.append(c)
         result.sentences = checked
+
+
+def _server_down(failure: Exception | None) -> bool:
+    """A failure worth not retrying at once: the server is unreachable or too slow (not a bad request or answer)."""
+    from .llm import LLMServerError
+
+    return isinstance(failure, LLMServerError) and failure.kind in ("unreachable", "timeout")
 
 
 def llm_failure_note(exc: BaseException, language: str, partial: bool = False) -> str:

@@ -72,7 +72,8 @@ class NewsQA:
         """Evidence, answerability and (when RAG_LLM is set) the generator; the LLM loads on first use."""
         if self._answerer is None:
             self._answerer = Answerer(self.retriever, self.tokenizer, generator=self._generator(),
-                                      max_tokens=self.config.llm_max_tokens)
+                                      max_tokens=self.config.llm_max_tokens,
+                                      llm_retry_after=self.config.llm_retry_after)
         return self._answerer
 
     def _generator(self):  # -> rag.llm.Generator | None

@@ -46,6 +46,7 @@ class Config:
     llm_ctx: int = 4096
     llm_max_tokens: int = 160
     llm_timeout: float = 120.0  # seconds: LLM server connect, first text, and any gap between streamed pieces
+    llm_retry_after: float = 60.0  # seconds to skip an LLM server after it was unreachable or timed out
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:

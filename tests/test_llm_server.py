@@ -352,3 +352,32 @@ def test_openai_mode_without_a_url_answers_without_the_llm_and_says_why(tmp_path
         answer = qa.ask("Siapa yang memimpin delegasi Rusia?")
     assert answer.mode == "extractive" and "Krivoruchko" in answer.text
     assert "LLM unavailable" in qa.llm_problem
+
+
+def test_a_server_that_timed_out_is_skipped_for_a_while_then_tried_again(seed_qa, fake):
+    """Without this every question would wait the full timeout again before the same fallback."""
+    fake.hang = 30.0
+    generator = make_generator(seed_qa.config.with_(llm="openai", llm_url=fake.url, llm_model="m", llm_timeout=2.0))
+    answerer = Answerer(seed_qa.retriever, seed_qa.tokenizer, gate=constant_gate(), generator=generator,
+                        llm_retry_after=1.0)
+    note = f"(The LLM server at {fake.url} did not answer within 2 s; showing the answer without it.)"
+    assert_grounded_fallback(answerer.answer(KIM_EN), note)
+    assert len(fake.chat_requests()) == 1
+    start = time.perf_counter()
+    skipped = answerer.answer(KIM_EN)
+    assert elapsed(start) < 1.5 and len(fake.chat_requests()) == 1  # not asked again, no second 2 s wait
+    assert_grounded_fallback(skipped, note)
+    time.sleep(1.0)
+    fake.hang, fake.pieces = 0.0, [GOOD]
+    again = answerer.answer(KIM_EN)  # the window is over: the server is tried again, and now answers
+    assert again.mode == "generative" and len(fake.chat_requests()) == 2
+    assert answerer.answer(KIM_EN).mode == "generative"
+
+
+def test_an_http_error_does_not_put_the_server_aside(seed_qa, fake):
+    fake.status, fake.body = 500, b'{"error": "boom"}'
+    generator = make_generator(seed_qa.config.with_(llm="openai", llm_url=fake.url, llm_model="m", llm_timeout=0.5))
+    answerer = Answerer(seed_qa.retriever, seed_qa.tokenizer, gate=constant_gate(), generator=generator)
+    answerer.answer(KIM_EN)
+    answerer.answer(KIM_EN)
+    assert len(fake.chat_requests()) == 2  # a bad answer is not an outage: each question tries again
