@@ -118,7 +118,8 @@ def main() -> None:
     print(f"# bench/load.py  {time.strftime('%Y-%m-%d %H:%M')}  {args.url}")
     print(f"baseline, one client:  {single.summary()}")
     print(f"load:                  {loaded.summary()}")
-    print(f"throughput ratio load/one client: {(loaded.requests / loaded.seconds) / (single.requests / single.seconds):.2f}")
+    ratio = (loaded.requests / loaded.seconds) / (single.requests / single.seconds)
+    print(f"throughput ratio load/one client: {ratio:.2f}")
     differing = {q: a for q, a in loaded.answers.items() if len(a) > 1}
     print(f"questions answered differently across sessions: {len(differing)}")
     for e in loaded.errors[:10]:

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from app_server import free_port  # noqa: E402
+from conftest import free_port  # noqa: E402
 
 
 def launch(index: Path, corpus: Path) -> tuple[float, float]:

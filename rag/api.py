@@ -15,7 +15,7 @@ from filelock import FileLock
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from .answering import Answer, Answerer, AnswerStream, History
-from .articles import article_from_record, load_articles
+from .articles import article_from_record, load_articles, split_location
 from .bm25 import Tokenizer
 from .config import Config
 from .embeddings import embedder_id, make_embedder, spec_embedder_id
@@ -102,7 +102,7 @@ class NewsQA:
             raise FileNotFoundError(f"corpus folder not found: {folder}")
         loaded = load_articles([folder])
         report = IndexReport(failed=list(loaded.failed), warnings=list(loaded.warnings))
-        failed_paths = {os.path.abspath(_path_of_failure(p)) for p, _ in loaded.failed}
+        failed_paths = {os.path.abspath(split_location(p)[0]) for p, _ in loaded.failed}
         with self._lock():
             self.store.refresh()
             keep = [aid for aid, entry in self.store.manifest.articles.items()
@@ -212,9 +212,3 @@ class NewsQA:
 def _failed(path: str, failed_paths: set[str]) -> bool:
     """Did this article's file fail to load this time — itself, or a folder above it that could not be read?"""
     return path in failed_paths or any(path.startswith(f + os.sep) for f in failed_paths)
-
-
-def _path_of_failure(where: str) -> str:
-    """'a/b.jsonl:line 3' -> 'a/b.jsonl' (failures inside a file name the file)."""
-    head, sep, tail = where.rpartition(":line ")
-    return head if sep and tail.strip().isdigit() else where.split(": record ")[0]

@@ -114,6 +114,16 @@ class _NotUtf8(_FileError):
         self.offset = offset
 
 
+def split_location(where: str) -> tuple[str, str]:
+    """A failure's location -> (file, part): 'x.jsonl:line 3' -> ('x.jsonl', 'line 3'); 'x.json: record 2' ->
+    ('x.json', 'record 2'); a whole file -> (where, '')."""
+    head, sep, tail = where.rpartition(":line ")
+    if sep and tail.strip().isdigit():
+        return head, f"line {tail.strip()}"
+    head, sep, tail = where.partition(": record ")
+    return (head, f"record {tail}") if sep else (where, "")
+
+
 @dataclass
 class LoadResult:
     """Articles loaded, and (path or "path:line N" / "path: record N", reason) for everything skipped.

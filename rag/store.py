@@ -36,6 +36,7 @@ import numpy as np
 
 from .bm25 import Bm25Index
 from .config import Config
+from .fileio import atomic_write_text
 
 MANIFEST = "manifest.json"
 PENDING = "pending.json"  # present while a rebuild may have left rows that no manifest refers to
@@ -114,25 +115,6 @@ class Manifest:
 
     def write(self, path: Path) -> None:
         atomic_write_text(path, json.dumps(asdict(self), ensure_ascii=False, indent=1))
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write-then-rename with fsyncs, so a crash leaves either the old file or the new one, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _disable_chroma_telemetry() -> None:

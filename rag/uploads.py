@@ -11,14 +11,14 @@ import json
 import os
 import re
 import stat
-import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # The loader's own decoder, so an upload is accepted exactly when the loader can read it (UTF-8/UTF-16 BOM rules).
-from .articles import SUPPORTED_SUFFIXES, _decode_text, _FileError
+from .articles import SUPPORTED_SUFFIXES, _decode_text, _FileError, split_location
+from .fileio import atomic_write_bytes
 from .records import IndexReport
 
 STATUSES = ("added", "updated", "unchanged", "failed", "rejected")
@@ -126,16 +126,7 @@ def _check_content(data: bytes, suffix: str) -> None:
 def _store(data: bytes, suffix: str, dest: Path) -> Path:
     """Write atomically as upload-<sha256[:16]><suffix>: same content, same file; the user's name plays no part."""
     target = dest / f"upload-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-    fd, tmp = tempfile.mkstemp(dir=dest, prefix=".upload-", suffix=".tmp")  # hidden: corpus walks skip it
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(target, data)
     return target
 
 
@@ -166,15 +157,6 @@ def accept_uploads(files: Sequence[tuple[str, str | Path]], dest: str | Path,
     return intake
 
 
-def _split_where(where: str) -> tuple[str, str]:
-    """'x.jsonl:line 3' -> ('x.jsonl', 'line 3'); 'x.json: record 2' -> ('x.json', 'record 2'); else (where, '')."""
-    head, sep, tail = where.rpartition(":line ")
-    if sep and tail.strip().isdigit():
-        return head, f"line {tail.strip()}"
-    head, sep, tail = where.partition(": record ")
-    return (head, f"record {tail}") if sep else (where, "")
-
-
 def upload_report(intake: UploadIntake, report: IndexReport | None,
                   origins: Mapping[str, str | None] | None = None) -> list[tuple[str, str, str]]:
     """(display name, status, detail) rows: per file one row per status with its article count, one per failure.
@@ -182,7 +164,8 @@ def upload_report(intake: UploadIntake, report: IndexReport | None,
     `IndexReport` only lists article ids. Rather than load the files a second time, ids are traced to files via
     `origins` (article id -> file path), which the index already keeps: `NewsQA.origins()`. Without it,
     .txt/.md/.html ids are matched by their stored file name (the loader's id for them) and the remaining ids (JSON
-    records) are credited to the uploaded .json/.jsonl files together. `report=None` means indexing did not run: accepted files are then "failed", "not indexed".
+    records) are credited to the uploaded .json/.jsonl files together. `report=None` means indexing did not run:
+    accepted files are then "failed", "not indexed".
     """
     files: dict[str, str] = {}  # stored file (absolute) -> first display name that produced it
     for name, path in intake.saved:
@@ -197,7 +180,7 @@ def upload_report(intake: UploadIntake, report: IndexReport | None,
             counts[k][status] = counts[k].get(status, 0) + 1
     failed: dict[str, list[str]] = {}
     for where, reason in report.failed if report else []:
-        path, part = _split_where(where)
+        path, part = split_location(where)
         k = os.path.abspath(path)
         failed.setdefault(k if k in files else where, []).append(f"{part}: {reason}" if part else reason)
 
@@ -236,7 +219,7 @@ def upload_warnings(intake: UploadIntake, report: IndexReport | None) -> list[tu
     names = {os.path.abspath(path): name for name, path in intake.saved}
     out = []
     for where, note in report.warnings if report else []:
-        path, part = _split_where(where)
+        path, part = split_location(where)
         name = names.get(os.path.abspath(path), display_name(Path(path).name))
         out.append((f"{name} ({part})" if part else name, note))
     return out

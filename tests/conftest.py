@@ -25,6 +25,14 @@ SEED = ROOT / "corpus" / "000_bada8150801741bf.txt"
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "", None}
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the OS picks it): for servers the tests start, and for
+    "connection refused" cases."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class NetworkAccessError(RuntimeError):
     pass
 

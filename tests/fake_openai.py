@@ -135,14 +135,5 @@ class FakeOpenAI:
         self.stop()
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago): connecting there is refused."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def elapsed(start: float) -> float:
     return time.perf_counter() - start

@@ -279,24 +279,16 @@ def test_add_accepts_dicts_articles_and_paths(tmp_path, corpus, counting):
 
 # ---- filters -----------------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def dated(tmp_path) -> NewsQA:
-    qa = NewsQA(tmp_path / "index", embedder=FakeEmbedding(model_name="fake"))
-    report = qa.add([
-        {"id": "x1", "title": "Debat pemilu pertama", "text": "Debat pemilu pertama berlangsung panas.",
-         "date": "2024-07-01", "source": "kompas.tv"},
-        {"id": "x2", "title": "Debat pemilu kedua", "text": "Debat pemilu kedua membahas ekonomi.",
-         "date": "2024-07-15", "source": "detik.com"},
-        {"id": "x3", "title": "Debat pemilu ketiga", "text": "Debat pemilu ketiga membahas pertahanan.",
-         "date": "2024-08-01", "source": "kompas.tv"},
-        {"id": "x4", "title": "Catatan pemilu", "text": "Catatan tentang pemilu tanpa tanggal dan sumber."},
-    ])
-    assert sorted(report.added) == ["x1", "x2", "x3", "x4"]
-    return qa
-
-
-@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
-@pytest.mark.parametrize("filters, expected", [
+DATED = [
+    {"id": "x1", "title": "Debat pemilu pertama", "text": "Debat pemilu pertama berlangsung panas.",
+     "date": "2024-07-01", "source": "kompas.tv"},
+    {"id": "x2", "title": "Debat pemilu kedua", "text": "Debat pemilu kedua membahas ekonomi.",
+     "date": "2024-07-15", "source": "detik.com"},
+    {"id": "x3", "title": "Debat pemilu ketiga", "text": "Debat pemilu ketiga membahas pertahanan.",
+     "date": "2024-08-01", "source": "kompas.tv"},
+    {"id": "x4", "title": "Catatan pemilu", "text": "Catatan tentang pemilu tanpa tanggal dan sumber."},
+]
+FILTER_CASES = [  # (filters, article ids that "debat pemilu" must return); also run on a Chroma server
     (None, {"x1", "x2", "x3", "x4"}),
     ({"source": "kompas.tv"}, {"x1", "x3"}),
     ({"source": ["detik.com", "kompas.tv"]}, {"x1", "x2", "x3"}),
@@ -306,7 +298,19 @@ def dated(tmp_path) -> NewsQA:
     ({"date_from": "2024-07-02", "date_to": "2024-07-31"}, {"x2"}),
     ({"source": "kompas.tv", "date_from": "2024-07-02"}, {"x3"}),
     ({"date_from": "2024-09-01"}, set()),
-])
+]
+
+
+@pytest.fixture
+def dated(tmp_path) -> NewsQA:
+    qa = NewsQA(tmp_path / "index", embedder=FakeEmbedding(model_name="fake"))
+    report = qa.add(DATED)
+    assert sorted(report.added) == ["x1", "x2", "x3", "x4"]
+    return qa
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+@pytest.mark.parametrize("filters, expected", FILTER_CASES)
 def test_filters(dated, mode, filters, expected):
     hits = dated.search("debat pemilu", k=10, filters=filters, mode=mode)
     assert hit_ids(hits) == expected

@@ -21,7 +21,8 @@ from rag.llm import (
     packaged_model_path,
 )
 
-from fake_openai import FakeOpenAI, elapsed, free_port
+from conftest import free_port
+from fake_openai import FakeOpenAI, elapsed
 
 # ---- a tiny OpenAI-compatible server (tests/fake_openai.py) ---------------------------------------------------
 

@@ -22,8 +22,8 @@ from rag.answerability import TreeEnsemble
 from rag.answering import FALLBACK_NOTE, Answer, Answerer, AnswerStream
 from rag.llm import OpenAICompatible, make_generator
 
-from conftest import SEED
-from fake_openai import FakeOpenAI, elapsed, free_port
+from conftest import SEED, free_port
+from fake_openai import FakeOpenAI, elapsed
 
 FESTIVAL = {"title": "Festival Budaya Solo Resmi Dibuka", "source": "solopos.com", "date": "2024-07-20",
             "text": "Festival Budaya Solo dibuka oleh Wali Kota Teguh Prakosa pada Sabtu (20/7/2024). Festival itu "

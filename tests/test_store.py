@@ -18,7 +18,8 @@ from rag import NewsQA
 from rag.articles import load_articles
 from rag.chunking import chunk_article
 from rag.config import Config
-from rag.store import MANIFEST, PENDING, ArticleEntry, Manifest, atomic_write_text
+from rag.fileio import atomic_write_text
+from rag.store import MANIFEST, PENDING, ArticleEntry, Manifest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -26,6 +27,18 @@ ROOT = TESTS.parent
 
 def fake() -> FakeEmbedding:
     return FakeEmbedding(model_name="fake")
+
+
+def crash_before_manifest_rename(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the manifest's atomic rename fail as a process killed right there would; other renames still work."""
+    real_replace = os.replace
+
+    def crash(src, dst):
+        if Path(dst).name == MANIFEST:
+            raise OSError("killed before the manifest rename")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash)
 
 
 # ---- manifest ----------------------------------------------------------------------------------------------------
@@ -99,14 +112,7 @@ def test_crash_at_the_commit_point_leaves_old_state_and_next_run_recovers(tmp_pa
         (corpus / f"a{i:02d}.txt").write_text(f"Kabar versibaru nomor {i}\nIsi baru versibaru {i}.\n", "utf-8")
     _write_articles(corpus, 2, "versibaru", start=10)
 
-    real_replace = os.replace
-
-    def crash_on_manifest(src, dst):
-        if Path(dst).name == MANIFEST:
-            raise OSError("killed before the manifest rename")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", crash_on_manifest)
+    crash_before_manifest_rename(monkeypatch)
     with pytest.raises(OSError, match="killed before"):
         qa.rebuild(corpus)
     monkeypatch.undo()

