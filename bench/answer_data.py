@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag import NewsQA  # noqa: E402
 from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
+from rag.query import detect_language  # noqa: E402
 from rag.records import Hit  # noqa: E402
 
 CACHE = Path("/work/cache/answer_hits")
@@ -56,7 +57,9 @@ def cached_hits(qa: NewsQA, name: str, questions: Sequence[dict[str, Any]], dept
                 cache: Path = CACHE) -> list[list[Hit]]:
     """Top-`depth` hybrid hits per question, from the cache when the index and questions are unchanged."""
     key = hashlib.sha1(repr((HITS_VERSION, qa.store.manifest.updated_at, depth, [q["question"] for q in questions],
-                             qa.config.fusion)).encode()).hexdigest()[:12]
+                             qa.config.fusion, retrieval_fingerprint(any(detect_language(q["question"]) != "id"
+                                                                         for q in questions)))
+                       ).encode()).hexdigest()[:12]
     path = cache / f"{name}-{key}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
@@ -69,6 +72,15 @@ def cached_hits(qa: NewsQA, name: str, questions: Sequence[dict[str, Any]], dept
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(out))
     return out
+
+
+def retrieval_fingerprint(english: bool) -> str:
+    """Hash of what decides the hits besides the index: the ranker's weights, the retrieval code and, for sets
+    with English questions, the glossary (their keyword queries). A retrained ranker must not be evaluated on
+    hits cached with the old one."""
+    names = ["ranker.json", "query.py", "ranking.py", "retrieval.py"] + (["glossary.json"] if english else [])
+    parts = [ROOT / "rag" / name for name in names]
+    return hashlib.sha1(b"".join(p.read_bytes() for p in parts)).hexdigest()[:12]
 
 
 def without_article(hits: Sequence[Hit], article_id: str, k: int) -> list[Hit]:

@@ -3,8 +3,8 @@ text literally.
 
 Why: BM25 over an English question mostly matches noise in Indonesian articles ("the", "of", "minister" do not
 occur there), but names, numbers and dates are written the same in both languages. So for a question that is
-not Indonesian, the keyword retriever sees only those language-neutral terms, and fusion leans on the
-multilingual dense retriever.
+not Indonesian, the keyword retriever sees only those language-neutral terms plus the glossary's Indonesian
+equivalents of its common words ("soldiers" -> "tentara"), and fusion leans on the multilingual dense retriever.
 """
 from __future__ import annotations
 
@@ -45,9 +45,13 @@ def language_neutral_terms(text: str) -> str:
 
 
 def keyword_query(text: str, language: str | None = None) -> str:
-    """The text the keyword (BM25) retriever should see for this question."""
+    """The text the keyword (BM25) retriever should see for this question: Indonesian as it is; other languages
+    as their language-neutral terms plus glossary equivalents (measured on the hand-translated FacQA questions:
+    R@1 valid-en .675 -> .700, R@20 .975 -> 1.0 over names and numbers alone; R@5 unchanged)."""
     language = language or detect_language(text)
-    return text if language == "id" else language_neutral_terms(text)
+    if language == "id":
+        return text
+    return " ".join([language_neutral_terms(text), *translated_terms(text)]).strip()
 
 
 # Question word patterns per answer type, Indonesian and English; checked in this order.
@@ -70,9 +74,11 @@ def answer_type(question: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _glossary_terms() -> dict[tuple[str, ...], str]:
-    """English word or phrase -> its most common Indonesian equivalent (rag/glossary.json, lower-case keys)."""
+    """English word or phrase -> its most common Indonesian equivalent (rag/glossary.json, lower-case keys of its
+    "terms" — capitalised words, also used by verification — and "common" — verbs and everyday nouns)."""
     raw = json.loads(GLOSSARY.read_text(encoding="utf-8"))
-    return {tuple(k.lower().split()): v[0] for k, v in raw["terms"].items() if v and k.lower() == k}
+    entries = {**raw.get("common", {}), **raw["terms"]}
+    return {tuple(k.lower().split()): v[0] for k, v in entries.items() if v and k.lower() == k}
 
 
 def translated_terms(text: str, max_words: int = 4) -> list[str]:
@@ -108,3 +114,30 @@ def analysis_text(question: str, language: str | None = None) -> tuple[str, str]
     table = _glossary_terms()
     names = [w for w in language_neutral_terms(question).split() if (w.lower(),) not in table]  # "Russian" -> "rusia"
     return " ".join([*names, *translated_terms(question)]).strip(), "id"
+
+
+_HEAD_ID = re.compile(r"((?:\w+[ -]){1,2})(?:apa|apakah|manakah|mana)\b", re.I)
+_HEAD_EN = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
+
+
+def head_terms(question: str, language: str | None = None) -> str:
+    """The category a which/what question asks for, as Indonesian words: "Kantor berita apa ..." -> "Kantor
+    berita", "Which news agency reported ..." -> "kantor berita", "Di kota manakah ..." -> "kota".
+    "" when the question names none ("Apa yang ...", "What did ..."). A sentence holding the category word is
+    likelier to hold the answer than one that only repeats the question's other words."""
+    language = language or detect_language(question)
+    stop_id, stop_en = stopwords("indonesian"), stopwords("english")
+    if language == "id":
+        m = _HEAD_ID.search(question)
+        if not m:
+            return ""
+        return " ".join(w for w in _WORD.findall(m.group(1)) if w.lower() not in stop_id)
+    m = _HEAD_EN.search(question)
+    if not m:
+        return ""
+    words = []
+    for w in m.group(1).split():
+        if w.lower() in stop_en:
+            break
+        words.append(w)
+    return " ".join(translated_terms(" ".join(words)))

@@ -18,7 +18,8 @@ def test_language_neutral_terms_keep_names_numbers_dates():
 def test_keyword_query_is_the_question_itself_for_indonesian():
     q = "Siapa yang memimpin delegasi Rusia?"
     assert keyword_query(q) == q
-    assert keyword_query("Who led the Russian delegation to Pyongyang?") == "Russian Pyongyang"
+    assert keyword_query("Who led the Russian delegation to Pyongyang?") == "Russian Pyongyang memimpin rusia delegasi"
+    assert keyword_query("What did the xyzzy frobnicate?") == ""  # nothing language-neutral, nothing in the glossary
 
 
 def test_answer_type_from_question_words_in_both_languages():
@@ -33,3 +34,21 @@ def test_answer_type_from_question_words_in_both_languages():
     assert answer_type("Di manakah pertemuan itu?") == "where"
     assert answer_type("Where did they meet?") == "where"
     assert answer_type("Apa kepanjangan BPS?") == "other"
+
+
+def test_head_terms_name_the_category_a_which_question_asks_for():
+    from rag.query import head_terms
+
+    assert head_terms("Kantor berita apa yang mengungkapkan pertemuan itu?") == "Kantor berita"
+    assert head_terms("Di kota manakah Karlsruhe berada?") == "kota"
+    assert head_terms("Which news agency reported the meeting?") == "kantor berita"  # through the glossary
+    assert head_terms("What country is Karlsruhe in?") == "negara"
+    # no category named: nothing to look for
+    assert head_terms("Apa yang dibahas Kim?") == ""
+    assert head_terms("What did Kim discuss?") == ""
+    assert head_terms("Di mana Kim bertemu?") == ""
+    assert head_terms("Siapa yang memimpin delegasi Rusia?") == ""
+
+
+def test_english_keyword_query_translates_common_words_through_the_glossary():
+    assert keyword_query("How many soldiers did Russia send?") == "Russia tentara rusia mengirim"
