@@ -19,7 +19,7 @@ import numpy as np
 from .bm25 import Tokenizer
 from .chunking import sentence_spans
 from .bm25 import Bm25Index
-from .query import analysis_text, answer_type, detect_language
+from .query import analysis_text, answer_type, detect_language, head_terms
 from .ranking import LinearRanker, QueryTerms, answer_evidence
 from .records import Hit
 
@@ -30,7 +30,7 @@ SENTENCE_FEATURES = (
     "idf_coverage", "window_idf_coverage", "neutral_coverage", "missing_idf",
     "is_en", "is_en_x_neutral",
     "who_x_new_names", "where_x_new_names", "when_x_date", "number_x_new_numbers", "other_x_new_names",
-    "type_evidence_any",
+    "type_evidence_any", "head_coverage",
 )
 
 
@@ -42,6 +42,7 @@ def question_terms(question: str, tokenizer: Tokenizer, bm25: Bm25Index) -> Quer
     terms.answer_type = answer_type(question)
     terms.language = detect_language(question)
     terms.words = terms.words | {w.lower() for w in question.split()}
+    terms.head = frozenset(tokenizer(head_terms(question, terms.language)))
     return terms
 
 
@@ -93,12 +94,13 @@ def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequen
         neutral = (sum(tok in tokens for tok in terms.neutral) / len(terms.neutral)) if terms.neutral else 1.0
         names, numbers, has_date = answer_evidence(terms, s.text)
         typed = {"who": names, "where": names, "when": has_date, "number": numbers, "other": names}[t]
+        head = sum(tok in tokens for tok in terms.head) / len(terms.head) if terms.head else 0.0
         rows.append([
             s.hit.score - top_score, 1.0 / (1 + s.hit_rank), 1.0 / (1 + s.position), math.log1p(len(s.text)),
             covered / idf_total, covered_window / idf_total, neutral, (idf_total - covered) if terms.idf else 0.0,
             is_en, is_en * neutral,
             names * (t == "who"), names * (t == "where"), has_date * (t == "when"), numbers * (t == "number"),
-            names * (t == "other"), 1.0 if typed > 0 else 0.0,
+            names * (t == "other"), 1.0 if typed > 0 else 0.0, head,
         ])
     return np.asarray(rows, dtype=np.float64)
 

@@ -1,0 +1,67 @@
+"""Evidence sentences: offsets into the article, the features that pick the answering sentence, and the shipped
+sentence scorer on the seed article's own sentences."""
+from __future__ import annotations
+
+import numpy as np
+
+from rag.bm25 import Bm25Index, Tokenizer
+from rag.evidence import SENTENCE_FEATURES, SentenceScorer, question_terms, rank_sentences, sentence_features, split_hits
+from rag.records import Hit
+
+ARTICLE = ("Hubungan militer Rusia-Korea Utara semakin kuat. "
+           "Pertemuan Kim Jong-un dengan delegasi Rusia yang dipimpin Aleksey Krivoruchko dilakukan di Pyongyang, "
+           "Kamis (18/7/2024). "
+           "Pertemuan tersebut diungkapkan oleh Kantor Berita Korea Utara, KCNA, Jumat (19/7/2024). "
+           "Banjir melanda Jakarta.")
+OTHER = "Harga cabai naik di Jakarta. Pemerintah berjanji menstabilkan harga."
+
+
+def _hits() -> list[Hit]:
+    prefix = "Judul\n"  # the chunk starts after a title line: offsets are into the whole article text
+    return [Hit("seed", "seed:1", "Judul", "2024-07-19", "kompas.tv", None, ARTICLE, 1.0, len(prefix),
+                len(prefix) + len(ARTICLE)),
+            Hit("other", "other:1", "Cabai", None, "tempo.co", None, OTHER, 0.2, 0, len(OTHER))]
+
+
+def _index(tok: Tokenizer) -> Bm25Index:
+    texts = [ARTICLE, OTHER, "Presiden bertemu menteri di Jakarta.", "Kantor pos tutup hari Minggu."]
+    return Bm25Index.build([f"c{i}" for i in range(len(texts))], [tok(t) for t in texts], ["x"] * len(texts),
+                           [0] * len(texts))
+
+
+def test_sentences_keep_offsets_into_the_article_and_a_neighbour_as_context():
+    article = "Judul\n" + ARTICLE
+    sentences = split_hits(_hits()[:1])
+    assert len(sentences) == 4
+    for s in sentences:
+        assert article[s.start:s.end] == s.text
+        assert article[s.context_start:s.context_end] == s.context
+        assert s.text in s.context
+    assert sentences[1].context.startswith(sentences[0].text)
+
+
+def test_head_coverage_marks_the_sentence_holding_the_category_asked_for():
+    tok = Tokenizer()
+    column = SENTENCE_FEATURES.index("head_coverage")
+    for question in ("Kantor berita apa yang mengungkapkan pertemuan Kim Jong-un dengan Krivoruchko?",
+                     "Which news agency reported Kim Jong-un's meeting with Krivoruchko?"):
+        terms = question_terms(question, tok, _index(tok))
+        sentences = split_hits(_hits())
+        x = sentence_features(terms, tok, sentences)
+        assert x.shape == (len(sentences), len(SENTENCE_FEATURES))
+        marked = [s.text for s, v in zip(sentences, x[:, column]) if v == 1.0]
+        assert marked == [sentences[2].text], question  # only the KCNA sentence says "Kantor Berita"
+    terms = question_terms("Siapa yang memimpin delegasi Rusia?", tok, _index(tok))
+    assert not sentence_features(terms, tok, split_hits(_hits()))[:, column].any()  # no category named
+
+
+def test_shipped_scorer_prefers_the_sentence_that_answers():
+    tok = Tokenizer()
+    scorer = SentenceScorer.load()
+    for question, expected in (("Siapa yang memimpin delegasi Rusia?", "Krivoruchko"),
+                               ("Kapan Kim Jong-un bertemu Krivoruchko?", "Kamis (18/7/2024)"),
+                               ("Berapa harga cabai di Jakarta?", "Harga cabai")):
+        ranked = rank_sentences(question_terms(question, tok, _index(tok)), tok, _hits(), scorer)
+        assert expected in ranked[0].text, (question, ranked[0].text)
+        scores = np.array([s.score for s in ranked])
+        assert np.all(np.diff(scores) <= 0) and np.all((scores >= 0) & (scores <= 1))
