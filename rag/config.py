@@ -34,7 +34,7 @@ class Config:
     dense_weight_other: float = 2.0
     # HNSW (Chroma); tuned so recall vs exact search is >= 0.99 (bench/retrieval.py --hnsw)
     hnsw_ef_construction: int = 200
-    hnsw_ef_search: int = 128
+    hnsw_ef_search: int = 512  # 128 gave recall@30 0.961 at 23k vectors; 512: 0.9987 at no measurable cost
     hnsw_max_neighbors: int = 32
     batch_size: int = 32
     # answering (rag/answering.py) and generation (rag/llm.py)
