@@ -57,8 +57,8 @@ def cached_hits(qa: NewsQA, name: str, questions: Sequence[dict[str, Any]], dept
                 cache: Path = CACHE) -> list[list[Hit]]:
     """Top-`depth` hybrid hits per question, from the cache when the index and questions are unchanged."""
     key = hashlib.sha1(repr((HITS_VERSION, qa.store.manifest.updated_at, depth, [q["question"] for q in questions],
-                             qa.config.fusion, retrieval_fingerprint(any(detect_language(q["question"]) != "id"
-                                                                         for q in questions)))
+                             repr(qa.config.with_(index_dir=Path())),  # fusion, candidates, ef_search, ...
+                             retrieval_fingerprint(any(detect_language(q["question"]) != "id" for q in questions)))
                        ).encode()).hexdigest()[:12]
     path = cache / f"{name}-{key}.pkl"
     if path.exists():
@@ -75,9 +75,9 @@ def cached_hits(qa: NewsQA, name: str, questions: Sequence[dict[str, Any]], dept
 
 
 def retrieval_fingerprint(english: bool) -> str:
-    """Hash of what decides the hits besides the index: the ranker's weights, the retrieval code and, for sets
-    with English questions, the glossary (their keyword queries). A retrained ranker must not be evaluated on
-    hits cached with the old one."""
+    """Hash of what decides the hits besides the index and the config: the ranker's weights, the retrieval code
+    and, for sets with English questions, the glossary (their keyword queries). A retrained ranker must not be
+    evaluated on hits cached with the old one."""
     names = ["ranker.json", "query.py", "ranking.py", "retrieval.py"] + (["glossary.json"] if english else [])
     parts = [ROOT / "rag" / name for name in names]
     return hashlib.sha1(b"".join(p.read_bytes() for p in parts)).hexdigest()[:12]
