@@ -30,7 +30,6 @@ from rag.answerability import TreeEnsemble, answerability_features, missing_stem
 from rag.bm25 import Tokenizer  # noqa: E402
 from rag.evidence import (SENTENCE_FEATURES, SentenceScorer, question_terms, rank_sentences,  # noqa: E402
                           sentence_features, split_hits)
-from rag.query import analysis_text  # noqa: E402
 
 TOP = 5
 
@@ -48,7 +47,7 @@ def evidence_rows(qa, questions, hits_per_q, tokenizer):
     """Per question: (sentence feature matrix, labels, sentences)."""
     out = []
     for q, hits in zip(questions, hits_per_q):
-        terms = question_terms(q["question"], tokenizer, qa.store.bm25)
+        terms = question_terms(q["question"], tokenizer, qa.store.bm25, hits[:TOP])
         sents = split_hits(hits[:TOP])
         x = sentence_features(terms, tokenizer, sents)
         y = np.array([contains_answer(s.text, q) for s in sents], dtype=np.int64)
@@ -128,10 +127,10 @@ def answerability_rows(qa, questions, hits_per_q, tokenizer, scorer, drop_gold: 
     xs, missing = [], []
     for q, hits in zip(questions, hits_per_q):
         top = without_article(hits, q["passage_id"], TOP) if drop_gold else hits[:TOP]
-        terms = question_terms(q["question"], tokenizer, qa.store.bm25)
+        terms = question_terms(q["question"], tokenizer, qa.store.bm25, top)
         sents = rank_sentences(terms, tokenizer, top, scorer)
         xs.append(answerability_features(q["question"], terms, tokenizer, top, sents))
-        q_stems = tokenizer(analysis_text(q["question"])[0])
+        q_stems = tokenizer(terms.analysis)
         window = set(tokenizer(sents[0].context)) if sents else set()
         passage = set(tokenizer(f"{top[0].title}\n{top[0].text}")) if top else set()
         missing.append((missing_stems(q_stems, window), missing_stems(q_stems, passage)))
@@ -317,7 +316,7 @@ def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, le
     """The features the app computes (with the lexicon) equal the training features: no train/serve skew."""
     hits = cached_hits(qa, "idkmrc_valid", questions)
     for q, h, row in zip(questions, hits, expected):
-        terms = question_terms(q["question"], tok, qa.store.bm25)
+        terms = question_terms(q["question"], tok, qa.store.bm25, h[:TOP])
         sents = rank_sentences(terms, tok, h[:TOP], scorer)
         assert np.allclose(answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon), row), q
 

@@ -172,7 +172,8 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     "dibubarkan", "termuda" or "tidak" signals an edited, unanswerable question; stop-like words weigh ~0)."""
     lexicon = lexicon or {}
     x = dict.fromkeys(FEATURES, 0.0)
-    analysis, _ = analysis_text(question)  # English questions: names + glossary equivalents, read as Indonesian
+    # English questions: names + glossary equivalents, read as Indonesian (the equivalents the evidence uses)
+    analysis = terms.analysis or analysis_text(question)[0]
     q_words = [w.lower() for w in _WORD.findall(analysis)]
     q_tokens = tokenizer(analysis)
     q_bigrams = set(zip(q_tokens, q_tokens[1:]))

@@ -228,7 +228,7 @@ class Answerer:
         language = detect_language(question)
         query = retrieval_query(question, history)
         hits = self.retriever.search(query, k=self.top_k, filters=filters)
-        terms = question_terms(query, self.tokenizer, self.retriever.store.bm25) if hits else \
+        terms = question_terms(query, self.tokenizer, self.retriever.store.bm25, hits) if hits else \
             QueryTerms(language, {}, set(), answer_type(question))
         terms.answer_type = answer_type(question)  # the type comes from the question itself, not carried context
         sentences = rank_sentences(terms, self.tokenizer, hits, self.scorer) if hits else []

@@ -19,7 +19,7 @@ import numpy as np
 from .bm25 import Tokenizer
 from .chunking import sentence_spans
 from .bm25 import Bm25Index
-from .query import analysis_text, answer_type, detect_language, head_terms
+from .query import Choose, analysis_text, answer_type, detect_language, head_terms
 from .ranking import LinearRanker, QueryTerms, answer_evidence
 from .records import Hit
 
@@ -34,16 +34,38 @@ SENTENCE_FEATURES = (
 )
 
 
-def question_terms(question: str, tokenizer: Tokenizer, bm25: Bm25Index) -> QueryTerms:
+def question_terms(question: str, tokenizer: Tokenizer, bm25: Bm25Index, hits: Sequence[Hit] = ()) -> QueryTerms:
     """What the evidence and answerability stages look for: the question's terms with IDF (English questions
-    through their glossary equivalents, see query.analysis_text), its answer type and its language."""
-    text, _ = analysis_text(question)
+    through their glossary equivalents, see query.analysis_text), its answer type and its language.
+
+    With `hits`, an English word's equivalent is the one the passages use, if any: "discuss" is "mendiskusikan"
+    in one article and "membahas" in another, and reading the wrong one would count the question's verb as
+    missing from the very sentence that answers it."""
+    language = detect_language(question)
+    choose = used_equivalent(hits, tokenizer) if hits and language != "id" else None
+    text, _ = analysis_text(question, language, choose)
     terms = QueryTerms.build(text, "id", tokenizer, bm25)
     terms.answer_type = answer_type(question)
-    terms.language = detect_language(question)
+    terms.language = language
     terms.words = terms.words | {w.lower() for w in question.split()}
-    terms.head = frozenset(tokenizer(head_terms(question, terms.language)))
+    terms.head = frozenset(tokenizer(head_terms(question, language, choose)))
+    terms.analysis = text
     return terms
+
+
+def used_equivalent(hits: Sequence[Hit], tokenizer: Tokenizer) -> Choose:
+    """A chooser for query.translated_terms: the first (most common) equivalent whose words all occur in the
+    hits, else the most common one."""
+    present = set(tokenizer("\n".join(f"{h.title}\n{h.text}" for h in hits)))
+
+    def choose(alternatives: Sequence[str]) -> str:
+        for alt in alternatives:
+            tokens = tokenizer(alt)
+            if tokens and all(t in present for t in tokens):
+                return alt
+        return alternatives[0]
+
+    return choose
 
 
 @dataclass

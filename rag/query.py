@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .bm25 import stopwords
@@ -18,6 +19,9 @@ from .bm25 import stopwords
 GLOSSARY = Path(__file__).with_name("glossary.json")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+# Picks one of a glossary word's Indonesian equivalents (most common first), e.g. the one the sources use.
+Choose = Callable[[Sequence[str]], str]
 
 
 def detect_language(text: str) -> str:
@@ -73,20 +77,28 @@ def answer_type(question: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _glossary_terms() -> dict[tuple[str, ...], str]:
-    """English word or phrase -> its most common Indonesian equivalent (rag/glossary.json, lower-case keys of its
-    "terms" — capitalised words, also used by verification — and "common" — verbs and everyday nouns)."""
+def _glossary_alternatives() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """English word or phrase -> its Indonesian equivalents, most common first (rag/glossary.json, lower-case keys
+    of its "terms" — capitalised words, also used by verification — and "common" — verbs and everyday nouns)."""
     raw = json.loads(GLOSSARY.read_text(encoding="utf-8"))
     entries = {**raw.get("common", {}), **raw["terms"]}
-    return {tuple(k.lower().split()): v[0] for k, v in entries.items() if v and k.lower() == k}
+    return {tuple(k.lower().split()): tuple(v) for k, v in entries.items() if v and k.lower() == k}
 
 
-def translated_terms(text: str, max_words: int = 4) -> list[str]:
+@functools.lru_cache(maxsize=1)
+def _glossary_terms() -> dict[tuple[str, ...], str]:
+    """English word or phrase -> its most common Indonesian equivalent."""
+    return {k: v[0] for k, v in _glossary_alternatives().items()}
+
+
+def translated_terms(text: str, max_words: int = 4, choose: Choose | None = None) -> list[str]:
     """Indonesian equivalents of the English common words of a question, longest phrase first ("news agency" ->
     "kantor berita", "soldiers" -> "tentara"); words the glossary lacks are dropped, names are left to
     `language_neutral_terms`. A word-for-word glossary, not translation: enough to tell whether a passage
-    mentions what the question asks about."""
-    table = _glossary_terms()
+    mentions what the question asks about. `choose` picks among a word's equivalents (default: the most common;
+    evidence.question_terms picks the one the retrieved passages use: "discuss" -> "mendiskusikan", not
+    "membahas", when that is how the article says it)."""
+    table = _glossary_alternatives()
     words = [w.lower() for w in _WORD.findall(text)]
     out: list[str] = []
     i = 0
@@ -94,7 +106,7 @@ def translated_terms(text: str, max_words: int = 4) -> list[str]:
         for n in range(min(max_words, len(words) - i), 0, -1):
             hit = table.get(tuple(words[i:i + n]))
             if hit:
-                out.append(hit)
+                out.append(choose(hit) if choose else hit[0])
                 i += n
                 break
         else:
@@ -102,7 +114,7 @@ def translated_terms(text: str, max_words: int = 4) -> list[str]:
     return out
 
 
-def analysis_text(question: str, language: str | None = None) -> tuple[str, str]:
+def analysis_text(question: str, language: str | None = None, choose: Choose | None = None) -> tuple[str, str]:
     """(text, language) that the evidence and answerability stages read a question as.
 
     Indonesian questions as they are; others as their language-neutral terms plus the glossary's Indonesian
@@ -113,14 +125,14 @@ def analysis_text(question: str, language: str | None = None) -> tuple[str, str]
         return question, "id"
     table = _glossary_terms()
     names = [w for w in language_neutral_terms(question).split() if (w.lower(),) not in table]  # "Russian" -> "rusia"
-    return " ".join([*names, *translated_terms(question)]).strip(), "id"
+    return " ".join([*names, *translated_terms(question, choose=choose)]).strip(), "id"
 
 
 _HEAD_ID = re.compile(r"((?:\w+[ -]){1,2})(?:apa|apakah|manakah|mana)\b", re.I)
 _HEAD_EN = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
 
 
-def head_terms(question: str, language: str | None = None) -> str:
+def head_terms(question: str, language: str | None = None, choose: Choose | None = None) -> str:
     """The category a which/what question asks for, as Indonesian words: "Kantor berita apa ..." -> "Kantor
     berita", "Which news agency reported ..." -> "kantor berita", "Di kota manakah ..." -> "kota".
     "" when the question names none ("Apa yang ...", "What did ..."). A sentence holding the category word is
@@ -140,4 +152,4 @@ def head_terms(question: str, language: str | None = None) -> str:
         if w.lower() in stop_en:
             break
         words.append(w)
-    return " ".join(translated_terms(" ".join(words)))
+    return " ".join(translated_terms(" ".join(words), choose=choose))

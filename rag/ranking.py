@@ -45,6 +45,7 @@ class QueryTerms:
     answer_type: str = "other"
     words: frozenset[str] = frozenset()  # the question's words, lowercased, to tell new names/numbers apart
     head: frozenset[str] = frozenset()  # stems of the category a which/what question asks for (query.head_terms)
+    analysis: str = ""  # the question as the evidence stages read it (query.analysis_text); "" = not computed
 
     @classmethod
     def build(cls, query: str, language: str, tokenizer: Tokenizer, bm25: Bm25Index) -> QueryTerms:

@@ -65,3 +65,18 @@ def test_shipped_scorer_prefers_the_sentence_that_answers():
         assert expected in ranked[0].text, (question, ranked[0].text)
         scores = np.array([s.score for s in ranked])
         assert np.all(np.diff(scores) <= 0) and np.all((scores >= 0) & (scores <= 1))
+
+
+def test_english_words_are_read_as_the_equivalent_the_passages_use():
+    tok = Tokenizer()
+    discussed = [Hit("a", "a:1", "Judul", None, None, None, "Kim Jong-un mendiskusikan kerja sama militer.", 1.0, 0, 45)]
+    question = "What did Kim Jong-un discuss with the delegation?"
+    # without passages: the glossary's most common equivalent ("membahas" -> stem "bahas")
+    assert "bahas" in question_terms(question, tok, _index(tok)).idf
+    terms = question_terms(question, tok, _index(tok), discussed)
+    assert "diskusi" in terms.idf and "bahas" not in terms.idf  # the article's word, "mendiskusikan"
+    assert "mendiskusikan" in terms.analysis
+    # no equivalent in the passages: the most common one, so the question's verb counts as missing
+    assert "bahas" in question_terms(question, tok, _index(tok), _hits()[1:]).idf
+    # Indonesian questions are read as they are
+    assert question_terms("Apa yang dibahas Kim?", tok, _index(tok), discussed).analysis == "Apa yang dibahas Kim?"
