@@ -50,6 +50,9 @@ def question_sets(data: Path) -> dict[str, tuple[str, list[dict[str, Any]]]]:
         "idkmrc_train": ("passages_idkmrc.jsonl", _sample(list(read_jsonl(data / "qa_idkmrc_train.jsonl.gz")),
                                                           IDKMRC_TRAIN_SAMPLE)),
         "idkmrc_valid": ("passages_idkmrc.jsonl", list(read_jsonl(data / "qa_idkmrc_valid.jsonl"))),
+        # English versions (bench/data/README.md): train rows for training, valid rows for reporting only
+        "idkmrc_train_en": ("passages_idkmrc.jsonl", list(read_jsonl(ROOT / "bench" / "data" / "idkmrc_train_en.jsonl"))),
+        "idkmrc_valid_en": ("passages_idkmrc.jsonl", list(read_jsonl(ROOT / "bench" / "data" / "idkmrc_valid_en.jsonl"))),
     }
 
 

@@ -6,7 +6,8 @@
 Rows: baseline (top passage quoted, never refuses), extractive (the default LLM-free answer), and, with --llm,
 generative (the LLM phrases the top sentences; verified; fallback when verification fails).
 Columns: gold inside the answer or its cited quotes, inside the lead (first line), inside the short answer;
-share of FacQA refused; IDK-MRC valid refusal precision/recall; latency p50/p95 (warm; first token for the LLM).
+share of FacQA refused; IDK-MRC valid refusal precision/recall (and on 200 of its questions in English,
+bench/data/idkmrc_valid_en.jsonl); latency p50/p95 (warm; first token for the LLM).
 Latency is measured per question end to end (retrieval included), after one warm-up question.
 """
 from __future__ import annotations
@@ -87,38 +88,45 @@ def main() -> None:
     facqa = list(read_jsonl(data / "qa_facqa_valid.jsonl", args.limit))
     facqa_en = list(read_jsonl(ROOT / "tests" / "fixtures" / "facqa_valid_en.jsonl", args.limit))
     idk = list(read_jsonl(data / "qa_idkmrc_valid.jsonl", args.limit))
+    idk_en = list(read_jsonl(ROOT / "bench" / "data" / "idkmrc_valid_en.jsonl", args.limit))
     fq.ask("warm up"), iq.ask("warm up")
     print(f"# bench/answers.py  {time.strftime('%Y-%m-%d %H:%M')}  FacQA valid {len(facqa)}, FacQA valid en "
-          f"{len(facqa_en)}, IDK-MRC valid {len(idk)}", flush=True)
+          f"{len(facqa_en)}, IDK-MRC valid {len(idk)}, IDK-MRC valid en {len(idk_en)}", flush=True)
     rows = []
     for name, make in (("baseline: quote top passage", lambda qa: (lambda q: baseline_answer(qa, q))),
                        ("extractive (no LLM)", lambda qa: (lambda q: qa.ask(q, generate=False)))):
-        rows.append(_both(name, make, fq, iq, facqa, facqa_en, idk))
+        rows.append(_both(name, make, fq, iq, facqa, facqa_en, idk, idk_en))
         _print(rows[-1])
     if args.llm:
         gq = NewsQA(args.facqa_index, llm=args.llm)
         gi = NewsQA(args.idkmrc_index, llm=args.llm)
         gq.answerer.warm(), gi.answerer.warm()
         n = args.llm_limit
-        rows.append(_both(f"generative ({args.llm})", lambda qa: qa.ask, gq, gi, facqa[:n], facqa_en[:n], idk[:n]))
+        rows.append(_both(f"generative ({args.llm})", lambda qa: qa.ask, gq, gi, facqa[:n], facqa_en[:n], idk[:n],
+                          idk_en[:n]))
         _print(rows[-1])
 
 
-def _both(name, make, fq, iq, facqa, facqa_en, idk) -> dict:
+def _both(name, make, fq, iq, facqa, facqa_en, idk, idk_en) -> dict:
     a = run(name, make(fq), {"facqa": facqa, "facqa_en": facqa_en})
-    b = run(name, make(iq), {"idk": idk})
-    a["idk"] = b["idk"]
+    b = run(name, make(iq), {"idk": idk, "idk_en": idk_en})
+    a["idk"], a["idk_en"] = b["idk"], b["idk_en"]
     for k in ("p50", "p95", "first_p50", "first_p95"):
         a[k] = (a[k], b[k])
     return a
 
 
+def len_(m: dict) -> int:
+    return int(m["n"])
+
+
 def _print(r: dict) -> None:
-    f, e, i = r["facqa"], r["facqa_en"], r["idk"]
+    f, e, i, ie = r["facqa"], r["facqa_en"], r["idk"], r["idk_en"]
     print(f"\n## {r['mode']}")
     print("| set | in answer/quotes | in lead | in short | answerable refused | refusal P / R | verified |")
     print("|---|---|---|---|---|---|---|")
-    for name, m in (("FacQA valid", f), ("FacQA valid en (40)", e), ("IDK-MRC valid", i)):
+    for name, m in (("FacQA valid", f), (f"FacQA valid en ({len_(e)})", e), ("IDK-MRC valid", i),
+                    (f"IDK-MRC valid en ({len_(ie)})", ie)):
         print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
               f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
               f"{m['verified']:.3f} |")

@@ -3,10 +3,12 @@
     python bench/train_answering.py evidence [--write]       # sentence scorer -> rag/evidence_model.json
     python bench/train_answering.py answerability [--write]  # refusal trees  -> rag/answerability.json
 
-Evidence: every sentence of the top 5 hybrid hits of a FacQA train question (Indonesian + 80 hand-translated
+Evidence: every sentence of the top 5 hybrid hits of a FacQA train question (Indonesian + 280 translated
 English) is labelled 1 when it contains a gold answer; logistic regression, C chosen on the last 20% of train.
 Answerability: one row per question: IDK-MRC train (is_impossible -> refuse) + FacQA train (answerable) + the same
-FacQA train questions with their gold passage removed from the hits (refuse: news-domain negatives).
+FacQA train questions with their gold passage removed from the hits (refuse: news-domain negatives), each with
+English versions of part of its questions (bench/data: 600 IDK-MRC train, 280 FacQA train), so English questions
+are not judged by trees that only ever saw Indonesian ones.
 Hits come from bench/answer_data.py (cached). Valid numbers are printed, never used for choices.
 """
 from __future__ import annotations
@@ -115,7 +117,7 @@ def run_evidence(args) -> None:
     vi, ve = evidence_metrics(rows["facqa_valid"], scorer), evidence_metrics(rows["facqa_valid_en"], scorer)
     print(f"VALID id {_fmt(vi)}   en {_fmt(ve)}   (top1/window/top2/top4/top passage)")
     if args.write:
-        scorer.info = {"trained_on": "FacQA train (id) + 80 hand-translated en; top-5 hybrid hits",
+        scorer.info = {"trained_on": "FacQA train (id) + 280 translated en; top-5 hybrid hits",
                        "C": best[1], "date": time.strftime("%Y-%m-%d"),
                        "valid_id": _fmt(vi), "valid_en": _fmt(ve)}
         scorer.save()
@@ -188,7 +190,7 @@ def run_answerability(args) -> None:
     t0 = time.time()
     feats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     missing: dict[str, list] = {}
-    for name, qa in (("idkmrc_train", iq), ("idkmrc_valid", iq)):
+    for name, qa in (("idkmrc_train", iq), ("idkmrc_valid", iq), ("idkmrc_train_en", iq), ("idkmrc_valid_en", iq)):
         _, qs = sets[name]
         x, missing[name] = answerability_rows(qa, qs, cached_hits(qa, name, qs), tok, scorer, False)
         feats[name] = (x, np.array([not q["is_impossible"] for q in qs], dtype=np.int64))
@@ -201,7 +203,7 @@ def run_answerability(args) -> None:
         feats[name + "_nogold"] = (x, np.zeros(len(qs), dtype=np.int64))
     # missing-word lexicon: learned on IDK-MRC train (minimal edits) + FacQA train (answerable news questions);
     # cross-fitted (5 folds) for the training rows so the trees never see a lexicon that saw their own label
-    lex_parts = ["idkmrc_train", "facqa_train"]
+    lex_parts = ["idkmrc_train", "facqa_train", "idkmrc_train_en", "facqa_train_en"]
     lex_missing = [m for p in lex_parts for m in missing[p]]
     lex_y = np.concatenate([1 - feats[p][1] for p in lex_parts])
     lexicon = fit_lexicon(lex_missing, lex_y)
@@ -226,7 +228,8 @@ def run_answerability(args) -> None:
         x, y = feats[name]
         feats[name] = (crossed[name] if name in crossed else set_lexicon_features(x, missing[name], lexicon), y)
     print(f"features in {time.time() - t0:.0f}s")
-    train_parts = ["idkmrc_train", "facqa_train", "facqa_train_nogold", "facqa_train_en", "facqa_train_en_nogold"]
+    train_parts = ["idkmrc_train", "facqa_train", "facqa_train_nogold", "idkmrc_train_en", "facqa_train_en",
+                   "facqa_train_en_nogold"]
     # dev = last 20% of each training part (choices are made there), fit on the rest
     fit_x, fit_y, dev = [], [], {}
     for part in train_parts:
@@ -269,17 +272,21 @@ def run_answerability(args) -> None:
     p_nogold = model.probability(feats["facqa_valid_nogold"][0])
     print(f"VALID AUC idk-mrc {roc_auc_score(vy, p_idk):.3f}; "
           f"FacQA answerable-vs-gold-removed {roc_auc_score(np.r_[np.ones(len(p_fac)), np.zeros(len(p_nogold))], np.r_[p_fac, p_nogold]):.3f}")
+    ex, ey = feats["idkmrc_valid_en"]
+    p_idk_en = model.probability(ex)
+    print(f"VALID AUC idk-mrc English ({len(ey)}): {roc_auc_score(ey, p_idk_en):.3f}")
     print(f"{'threshold':>10}{'IDK prec':>10}{'IDK rec':>10}{'FacQA refused':>15}{'FacQA-en refused':>18}"
-          f"{'FacQA nogold refused':>22}")
+          f"{'FacQA nogold refused':>22}{'IDK-en prec':>13}{'IDK-en rec':>12}")
     grid = sorted({round(float(t), 3) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)})
-    for t, prec, rec, _ in refusal_curve(p_idk, vy == 0, grid):
+    en_curve = refusal_curve(p_idk_en, ey == 0, grid)
+    for (t, prec, rec, _), (_, prec_en, rec_en, _) in zip(refusal_curve(p_idk, vy == 0, grid), en_curve):
         mark = "  <- chosen" if abs(t - round(threshold, 3)) < 1e-9 else ""
         print(f"{t:>10.3f}{prec:>10.3f}{rec:>10.3f}{(p_fac < t).mean():>15.3f}{(p_fac_en < t).mean():>18.3f}"
-              f"{(p_nogold < t).mean():>22.3f}{mark}")
+              f"{(p_nogold < t).mean():>22.3f}{prec_en:>13.3f}{rec_en:>12.3f}{mark}")
     print(f"(train FacQA refused at threshold: {(fac_train < threshold).mean():.3f})")
     if args.write:
         prec_rec = refusal_curve(p_idk, vy == 0, [threshold])[0]
-        model.info = {"trained_on": "IDK-MRC train + FacQA train (+80 en) answerable and gold-removed",
+        model.info = {"trained_on": "IDK-MRC train (+600 en) + FacQA train (+280 en) answerable and gold-removed",
                       "depth": depth, "n_estimators": n, "date": time.strftime("%Y-%m-%d"),
                       "threshold_rule": f"largest threshold with IDK-MRC train-dev refusal precision >= "
                                         f"{args.min_precision} and <= {args.max_facqa_refusal:.0%} of FacQA train-dev "
