@@ -2,7 +2,7 @@
 
 Each training question contributes its hybrid candidates (dense top-n ∪ BM25 top-n, both scores for all);
 the label is 1 for chunks of the gold passage. Logistic regression on standardised features; the
-regularisation C is picked on the last 20% of train (never on valid). English questions: the hand-translated
+regularisation C is picked on the last 20% of train (never on valid). English questions: the translated
 train questions in bench/data/facqa_train_en.jsonl, so the model sees the cross-lingual case.
 
     python bench/train_ranker.py --index /work/cache/facqa [--index /work/cache/big] [--data ../shared/data] [--write]
@@ -121,7 +121,7 @@ def main() -> None:
         r_id, r_en = recall_at(f["valid_id"], ranker.score), recall_at(f["valid_en"], ranker.score)
         print(f"{'learned':<49}{fmt(r_id):>22}{fmt(r_en):>22}")
     if args.write:
-        ranker.info = {"trained_on": "FacQA train (2495 id) + 80 hand-translated en, candidates from indexes: "
+        ranker.info = {"trained_on": "FacQA train (2495 id) + 280 translated en, candidates from indexes: "
                                      + ", ".join(i for i, _ in per_index), "C": c,
                        "candidates": args.candidates, "date": time.strftime("%Y-%m-%d"),
                        "valid": {i: {"id R@1/5/20": fmt(recall_at(f["valid_id"], ranker.score)),

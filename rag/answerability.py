@@ -129,7 +129,8 @@ def question_names(question: str) -> list[str]:
     if detect_language(question) == "id":
         words = _WORD.findall(question)[1:]
     else:
-        words = [w for w in language_neutral_terms(question).split() if (w.lower(),) not in _glossary_terms()]
+        words = [part for w in language_neutral_terms(question).split() for part in w.split("-")
+                 if part and (part.lower(),) not in _glossary_terms()]
     names = [w.lower() for w in words if w[0].isupper() and not w.isdigit() and w.lower() not in _CALENDAR_WORDS]
     return list(dict.fromkeys(n for n in names if n not in _QUESTION_WORDS))
 

@@ -37,15 +37,25 @@ def detect_language(text: str) -> str:
 
 def language_neutral_terms(text: str) -> str:
     """Words that read the same in any language: capitalised words (names, places, organisations), acronyms,
-    numbers, and words with digits — minus English function words ("Who", "The")."""
+    numbers, and words with digits — minus English function words ("Who", "The"). A hyphenated word that starts
+    as a name stays whole ("Kim Jong-un", not "Kim Jong"; "GA-181"); in one that does not ("anti-Amerika") only
+    its name parts count."""
     english = stopwords("english")
     keep = []
-    for word in _WORD.findall(text):
-        if word.lower() in english:
-            continue
-        if word[0].isupper() or any(ch.isdigit() for ch in word):
-            keep.append(word)
+    for token in _HYPHENATED.findall(text):
+        parts = token.split("-")
+        if _is_neutral(parts[0], english):
+            keep.append(token)
+        else:
+            keep += [w for w in parts[1:] if _is_neutral(w, english)]
     return " ".join(keep)
+
+
+_HYPHENATED = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
+
+
+def _is_neutral(word: str, english: frozenset[str] | set[str]) -> bool:
+    return bool(word) and word.lower() not in english and (word[0].isupper() or any(ch.isdigit() for ch in word))
 
 
 def keyword_query(text: str, language: str | None = None) -> str:
@@ -124,7 +134,9 @@ def analysis_text(question: str, language: str | None = None, choose: Choose | N
     if language == "id":
         return question, "id"
     table = _glossary_terms()
-    names = [w for w in language_neutral_terms(question).split() if (w.lower(),) not in table]  # "Russian" -> "rusia"
+    # names stay, glossary words are translated instead: "Russian" -> "rusia", "Russia-Ukraine" -> "rusia ukraina"
+    names = [part for w in language_neutral_terms(question).split() for part in w.split("-")
+             if part and (part.lower(),) not in table]
     return " ".join([*names, *translated_terms(question, choose=choose)]).strip(), "id"
 
 

@@ -11,7 +11,9 @@ def test_detects_english_and_indonesian_questions():
 
 def test_language_neutral_terms_keep_names_numbers_dates():
     assert language_neutral_terms("Who did Kim meet on 18 July?") == "Kim 18 July"
-    assert language_neutral_terms("How many passengers were on flight GA-181?") == "GA 181"
+    assert language_neutral_terms("How many passengers were on flight GA-181?") == "GA-181"
+    assert language_neutral_terms("Who did Kim Jong-un meet?") == "Kim Jong-un"  # the whole name, not "Kim Jong"
+    assert language_neutral_terms("Why are anti-Amerika protests growing?") == "Amerika"
     assert language_neutral_terms("What did the minister say?") == ""
 
 
@@ -52,3 +54,12 @@ def test_head_terms_name_the_category_a_which_question_asks_for():
 
 def test_english_keyword_query_translates_common_words_through_the_glossary():
     assert keyword_query("How many soldiers did Russia send?") == "Russia tentara rusia mengirim"
+
+
+def test_english_analysis_keeps_whole_names_and_translates_hyphenated_glossary_words():
+    from rag.query import analysis_text
+
+    text, language = analysis_text("Who did Kim Jong-un meet after the Russia-Ukraine talks?")
+    assert language == "id"
+    assert text.split()[:3] == ["Kim", "Jong", "un"]
+    assert "Russia" not in text and "rusia" in text.lower()
