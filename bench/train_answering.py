@@ -295,7 +295,7 @@ def run_answerability(args) -> None:
         model.info = {"trained_on": "IDK-MRC train (+600 en) + FacQA train (+280 en) answerable and gold-removed",
                       "depth": depth, "n_estimators": n, "date": time.strftime("%Y-%m-%d"),
                       "threshold_rule": f"largest threshold with out-of-fold IDK-MRC train refusal precision >= "
-                                        f"{args.min_precision} and <= {args.max_facqa_refusal:.0%} of FacQA train "
+                                        f"{args.min_precision} and <= {args.max_facqa_refusal:.1%} of FacQA train "
                                         "questions refused (5 folds grouped by question)",
                       "valid": {"idkmrc_precision": round(prec_rec[1], 3), "idkmrc_recall": round(prec_rec[2], 3),
                                 "facqa_refused": round(float((p_fac < threshold).mean()), 3)}}

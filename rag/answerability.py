@@ -6,7 +6,8 @@ boosted trees over features of the question and the evidence: which of the quest
 numbers and negations the best passages lack (unanswerable questions are often minimal edits of answerable ones:
 a swapped name, a different year, an inserted "tidak", an antonym), how well the best sentence scores, and
 whether it holds a phrase of the kind asked for. Trained on IDK-MRC train plus FacQA train questions with
-their gold passage removed (bench/train_answering.py); the trees are stored as plain JSON (`rag/answerability.json`)
+their gold passage removed, and English versions of part of both (bench/train_answering.py, bench/data/); the
+trees are stored as plain JSON (`rag/answerability.json`)
 and evaluated with numpy, so no pickle and no scikit-learn at run time.
 """
 from __future__ import annotations
