@@ -116,17 +116,13 @@ def _both(name, make, fq, iq, facqa, facqa_en, idk, idk_en) -> dict:
     return a
 
 
-def len_(m: dict) -> int:
-    return int(m["n"])
-
-
 def _print(r: dict) -> None:
     f, e, i, ie = r["facqa"], r["facqa_en"], r["idk"], r["idk_en"]
     print(f"\n## {r['mode']}")
     print("| set | in answer/quotes | in lead | in short | answerable refused | refusal P / R | verified |")
     print("|---|---|---|---|---|---|---|")
-    for name, m in (("FacQA valid", f), (f"FacQA valid en ({len_(e)})", e), ("IDK-MRC valid", i),
-                    (f"IDK-MRC valid en ({len_(ie)})", ie)):
+    for name, m in (("FacQA valid", f), (f"FacQA valid en ({e['n']:.0f})", e), ("IDK-MRC valid", i),
+                    (f"IDK-MRC valid en ({ie['n']:.0f})", ie)):
         print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
               f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
               f"{m['verified']:.3f} |")

@@ -254,14 +254,12 @@ def run_answerability(args) -> None:
             if best is None or auc > best[0]:
                 best = (auc, depth, n, m)
     _, depth, n, m = best
-    oof = out_of_fold(np.vstack([feats[p][0] for p in train_parts]),
-                      np.concatenate([feats[p][1] for p in train_parts]),
-                      [q["id"] for p in train_parts for q in sets[p.removesuffix("_nogold")][1]],
+    x_all = np.vstack([feats[p][0] for p in train_parts])
+    y_all = np.concatenate([feats[p][1] for p in train_parts])
+    oof = out_of_fold(x_all, y_all, [q["id"] for p in train_parts for q in sets[p.removesuffix("_nogold")][1]],
                       np.concatenate([[p] * len(feats[p][0]) for p in train_parts]), depth, n)
     threshold = choose_threshold(oof, args.max_facqa_refusal, args.min_precision)
     print(f"chosen depth={depth} n={n}; threshold {threshold:.3f}")
-    x_all = np.vstack([feats[p][0] for p in train_parts])
-    y_all = np.concatenate([feats[p][1] for p in train_parts])
     m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
                                    random_state=0).fit(x_all, y_all)
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]

@@ -25,10 +25,9 @@ from .bm25 import Tokenizer
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, WEEKDAY_NAMES_EN, WEEKDAY_NAMES_ID
 from .evidence import Sentence
 from .query import (
-    _glossary_terms,
     analysis_text,
     detect_language,
-    language_neutral_terms,
+    untranslated_names,
 )
 from .ranking import QueryTerms, answer_evidence
 from .records import Hit
@@ -130,8 +129,7 @@ def question_names(question: str) -> list[str]:
     if detect_language(question) == "id":
         words = _WORD.findall(question)[1:]
     else:
-        words = [part for w in language_neutral_terms(question).split() for part in w.split("-")
-                 if part and (part.lower(),) not in _glossary_terms()]
+        words = untranslated_names(question)
     names = [w.lower() for w in words if w[0].isupper() and not w.isdigit() and w.lower() not in _CALENDAR_WORDS]
     return list(dict.fromkeys(n for n in names if n not in _QUESTION_WORDS))
 

@@ -61,7 +61,7 @@ def _is_neutral(word: str, english: frozenset[str] | set[str]) -> bool:
 def keyword_query(text: str, language: str | None = None) -> str:
     """The text the keyword (BM25) retriever should see for this question: Indonesian as it is; other languages
     as their language-neutral terms plus glossary equivalents (hand-translated FacQA valid questions, ranker
-    retrained: hybrid R@1 .675 -> .725, R@20 .975 -> 1.0 over names and numbers alone; R@5 unchanged, .925)."""
+    retrained: hybrid R@1 .675 -> .725, R@20 .975 -> 1.0 over names and numbers alone; bench/RESULTS.md)."""
     language = language or detect_language(text)
     if language == "id":
         return text
@@ -133,11 +133,17 @@ def analysis_text(question: str, language: str | None = None, choose: Choose | N
     language = language or detect_language(question)
     if language == "id":
         return question, "id"
-    table = _glossary_terms()
     # names stay, glossary words are translated instead: "Russian" -> "rusia", "Russia-Ukraine" -> "rusia ukraina"
-    names = [part for w in language_neutral_terms(question).split() for part in w.split("-")
-             if part and (part.lower(),) not in table]
-    return " ".join([*names, *translated_terms(question, choose=choose)]).strip(), "id"
+    return " ".join([*untranslated_names(question), *translated_terms(question, choose=choose)]).strip(), "id"
+
+
+def untranslated_names(text: str) -> list[str]:
+    """The language-neutral terms of an English text that the glossary does not translate, hyphenated ones split
+    into their parts ("Kim Jong-un met Russia-Ukraine envoys" -> Kim, Jong, un; "Russia" and "Ukraine" are
+    glossary words, read through `translated_terms`)."""
+    table = _glossary_terms()
+    return [part for w in language_neutral_terms(text).split() for part in w.split("-")
+            if part and (part.lower(),) not in table]
 
 
 _HEAD_ID = re.compile(r"((?:\w+[ -]){1,2})(?:apa|apakah|manakah|mana)\b", re.I)

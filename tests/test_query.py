@@ -56,7 +56,7 @@ def test_english_keyword_query_translates_common_words_through_the_glossary():
     assert keyword_query("How many soldiers did Russia send?") == "Russia tentara rusia mengirim"
 
 
-def test_english_analysis_keeps_whole_names_and_translates_hyphenated_glossary_words():
+def test_english_analysis_keeps_every_part_of_a_hyphenated_name_and_translates_glossary_parts():
     from rag.query import analysis_text
 
     text, language = analysis_text("Who did Kim Jong-un meet after the Russia-Ukraine talks?")
