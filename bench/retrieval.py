@@ -44,13 +44,13 @@ def row(cells: list[object]) -> str:
 
 def quality_table(qa: NewsQA, sets: dict[str, list[dict]], title: str) -> None:
     print(f"\n### {title}\n")
-    print(row(["questions", "mode", "R@1", "R@5", "R@20", "MRR"]))
-    print(row(["---"] * 6))
+    print(row(["questions", "mode", "R@1", "R@5", "R@20", "MRR", "AR@5 (answer in top 5)"]))
+    print(row(["---"] * 7))
     for set_name, questions in sets.items():
         for mode in MODES:
             r = retrieval_metrics(questions, lambda q, k, m=mode: qa.search(q, k=k, mode=m))
             print(row([f"{set_name} ({len(questions)})", mode, f"{r['R@1']:.3f}", f"{r['R@5']:.3f}",
-                       f"{r['R@20']:.3f}", f"{r['MRR']:.3f}"]), flush=True)
+                       f"{r['R@20']:.3f}", f"{r['MRR']:.3f}", f"{r['AR@5']:.3f}"]), flush=True)
 
 
 def latency(qa: NewsQA, questions: list[dict], label: str) -> None:

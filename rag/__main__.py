@@ -149,7 +149,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         print(f"{len(questions)} questions, {qa.status()['articles']} passages/articles in the index")
         for mode, r in results.items():
-            print(f"{mode:>7}: R@1 {r['R@1']:.3f}  R@5 {r['R@5']:.3f}  R@20 {r['R@20']:.3f}  MRR {r['MRR']:.3f}")
+            print(f"{mode:>7}: R@1 {r['R@1']:.3f}  R@5 {r['R@5']:.3f}  R@20 {r['R@20']:.3f}  MRR {r['MRR']:.3f}  "
+                  f"AR@5 {r['AR@5']:.3f}")
     return 0
 
 

@@ -42,21 +42,48 @@ def news_as_articles(path: str | Path, limit: int | None = None) -> list[Article
 
 def retrieval_metrics(questions: Sequence[dict[str, Any]], search: Callable[[str, int], list[Hit]],
                       ks: Sequence[int] = (1, 5, 20)) -> dict[str, float]:
-    """recall@k (gold passage among the top k distinct articles) and MRR over the top max(ks)."""
+    """recall@k (gold passage among the top k distinct articles), MRR over the top max(ks), and AR@5: a passage
+    among the top 5 articles holds a gold answer string (the DPR-style "top-k accuracy").
+
+    Why both: in a large archive another article often answers the question too (a newer story names the same
+    airport), which passage recall counts as a miss; AR@5 counts it, but also counts a short answer ("2015")
+    that occurs by chance, so it is reported next to R@5, never instead of it."""
     depth = max(ks)
     hits_at = {k: 0 for k in ks}
+    answer_hits = 0
     rr = 0.0
     for q in questions:
-        ranked = _distinct_articles(search(q["question"], depth * 3))[:depth]
+        hits = search(q["question"], depth * 3)
+        ranked = _distinct_articles(hits)[:depth]
         rank = ranked.index(q["passage_id"]) + 1 if q["passage_id"] in ranked else None
         if rank:
             rr += 1.0 / rank
             for k in ks:
                 hits_at[k] += rank <= k
+        answer_hits += holds_answer(_first_articles(hits, 5), q.get("answers", []))
     n = max(len(questions), 1)
     out = {f"R@{k}": hits_at[k] / n for k in ks}
     out["MRR"] = rr / n
+    out["AR@5"] = answer_hits / n
     out["n"] = float(len(questions))
+    return out
+
+
+def holds_answer(hits: Sequence[Hit], answers: Sequence[str]) -> bool:
+    """Does one of the hits' texts contain one of the gold answers (case and spacing ignored)?"""
+    golds = [normalise(a) for a in answers if a.strip()]
+    return any(g in normalise(h.text) for h in hits for g in golds)
+
+
+def _first_articles(hits: list[Hit], n: int) -> list[Hit]:
+    """The hits, best first, that come before the (n+1)-th distinct article: what a reader of the top n sees."""
+    seen: set[str] = set()
+    out = []
+    for h in hits:
+        if h.article_id not in seen and len(seen) == n:
+            break
+        seen.add(h.article_id)
+        out.append(h)
     return out
 
 
