@@ -31,7 +31,7 @@ from rag.answerability import FEATURES as A_FEATURES  # noqa: E402
 from rag.answerability import TreeEnsemble, answerability_features, missing_stems  # noqa: E402
 from rag.bm25 import Tokenizer  # noqa: E402
 from rag.evidence import (SENTENCE_FEATURES, SentenceScorer, question_terms, rank_sentences,  # noqa: E402
-                          sentence_features, split_hits)
+                          sentence_features, split_hits, with_date_words)
 
 TOP = 5
 
@@ -51,7 +51,7 @@ def evidence_rows(qa, questions, hits_per_q, tokenizer):
     for q, hits in zip(questions, hits_per_q):
         terms = question_terms(q["question"], tokenizer, qa.store.bm25, hits[:TOP])
         sents = split_hits(hits[:TOP])
-        x = sentence_features(terms, tokenizer, sents)
+        x = sentence_features(terms, tokenizer, sents, q["question"])
         y = np.array([contains_answer(s.text, q) for s in sents], dtype=np.int64)
         out.append((x, y, sents))
     return out
@@ -130,11 +130,11 @@ def answerability_rows(qa, questions, hits_per_q, tokenizer, scorer, drop_gold: 
     for q, hits in zip(questions, hits_per_q):
         top = without_article(hits, q["passage_id"], TOP) if drop_gold else hits[:TOP]
         terms = question_terms(q["question"], tokenizer, qa.store.bm25, top)
-        sents = rank_sentences(terms, tokenizer, top, scorer)
+        sents = rank_sentences(terms, tokenizer, top, scorer, q["question"])
         xs.append(answerability_features(q["question"], terms, tokenizer, top, sents))
         q_stems = tokenizer(terms.analysis)
-        window = set(tokenizer(sents[0].context)) if sents else set()
-        passage = set(tokenizer(f"{top[0].title}\n{top[0].text}")) if top else set()
+        window = set(tokenizer(with_date_words(sents[0].context, sents[0].hit.date))) if sents else set()
+        passage = set(tokenizer(with_date_words(f"{top[0].title}\n{top[0].text}", top[0].date))) if top else set()
         missing.append((missing_stems(q_stems, window), missing_stems(q_stems, passage)))
     return (np.vstack(xs) if xs else np.zeros((0, len(A_FEATURES)))), missing
 
@@ -345,7 +345,7 @@ def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, le
     hits = cached_hits(qa, "idkmrc_valid", questions)
     for q, h, row in zip(questions, hits, expected):
         terms = question_terms(q["question"], tok, qa.store.bm25, h[:TOP])
-        sents = rank_sentences(terms, tok, h[:TOP], scorer)
+        sents = rank_sentences(terms, tok, h[:TOP], scorer, q["question"])
         assert np.allclose(answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon), row), q
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from .bm25 import Tokenizer
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, WEEKDAY_NAMES_EN, WEEKDAY_NAMES_ID
-from .evidence import Sentence
+from .evidence import Sentence, with_date_words
 from .query import (
     analysis_text,
     detect_language,
@@ -203,7 +203,7 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     keyword = [h.keyword_score or 0.0 for h in hits]
     x["top_keyword_rel"] = (keyword[0] / max(keyword)) if max(keyword, default=0.0) > 0 else 0.0
     q_stems = q_tokens
-    top_text = f"{top.title}\n{top.text}"
+    top_text = with_date_words(f"{top.title}\n{top.text}", top.date)
     cov, miss_max, miss_sum, bi, top_tokens = coverage(top_text)
     x["top_score"] = top.score
     x["score_gap"] = top.score - hits[1].score if len(hits) > 1 else 5.0
@@ -211,7 +211,7 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     x["missing_terms_top"] = float(sum(t not in set(top_tokens) for t in idf))
     x["bigram_coverage_top"] = bi
     x["top_len"] = math.log1p(len(top.text))
-    top3 = "\n".join(f"{h.title}\n{h.text}" for h in hits[:3])
+    top3 = "\n".join(with_date_words(f"{h.title}\n{h.text}", h.date) for h in hits[:3])
     cov3, miss3, _, _, _ = coverage(top3)
     x["idf_coverage_top3"], x["missing_max_idf_top3"] = cov3, miss3
     top_lower = set(_WORD.findall(top_text.lower()))
@@ -237,15 +237,16 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         x["best_sentence"] = best.score
         x["second_sentence"] = sentences[1].score if len(sentences) > 1 else 0.0
         x["sentence_gap"] = x["best_sentence"] - x["second_sentence"]
-        cov_b, miss_b, _, bi_b, _ = coverage(best.context)
+        best_context = with_date_words(best.context, best.hit.date)
+        cov_b, miss_b, _, bi_b, _ = coverage(best_context)
         x["idf_coverage_best_window"], x["missing_max_idf_best_window"] = cov_b, miss_b
         x["bigram_coverage_best_window"] = bi_b
-        best_tokens = set(tokenizer(best.text))
+        best_tokens = set(tokenizer(with_date_words(best.text, best.hit.date)))
         x["neutral_coverage_best"] = (sum(t in best_tokens for t in neutral) / len(neutral)) if neutral else 1.0
-        best_words = set(_WORD.findall(best.context.lower()))
+        best_words = set(_WORD.findall(best_context.lower()))
         x["negation_mismatch_best"] = 1.0 if bool(NEGATIONS & set(q_words)) != bool(NEGATIONS & best_words) else 0.0
         x["antonym_swap_best"] = _antonym_swap(q_words, best_words)
-        window_stems = set(tokenizer(best.context))
+        window_stems = set(tokenizer(best_context))
         x["stem_antonym_swap_best"] = _antonym_swap(q_stems, window_stems, STEM_ANTONYMS)
         x["missing_lexicon_best"] = sum(lexicon.get(t, 0.0) for t in missing_stems(q_stems, window_stems))
         names, numbers, has_date = answer_evidence(terms, best.text)

@@ -231,7 +231,7 @@ class Answerer:
         terms = question_terms(query, self.tokenizer, self.retriever.store.bm25, hits) if hits else \
             QueryTerms(language, {}, set(), answer_type(question))
         terms.answer_type = answer_type(question)  # the type comes from the question itself, not carried context
-        sentences = rank_sentences(terms, self.tokenizer, hits, self.scorer) if hits else []
+        sentences = rank_sentences(terms, self.tokenizer, hits, self.scorer, query) if hits else []
         if not hits:
             decision = Decision(False, 0.0, 0.5)
         elif reason := evidence_guard(query, terms, self.tokenizer, hits):

@@ -9,6 +9,7 @@ Every sentence keeps its character offsets into the article text, so a quote can
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ import numpy as np
 
 from .bm25 import Tokenizer
 from .chunking import sentence_spans
+from .dates import date_words, find_dates
 from .bm25 import Bm25Index
+from .extraction import extract_short_answer
 from .query import Choose, analysis_text, answer_type, detect_language, head_terms
 from .ranking import LinearRanker, QueryTerms, answer_evidence
 from .records import Hit
@@ -30,7 +33,7 @@ SENTENCE_FEATURES = (
     "idf_coverage", "window_idf_coverage", "neutral_coverage", "missing_idf",
     "is_en", "is_en_x_neutral",
     "who_x_new_names", "where_x_new_names", "when_x_date", "number_x_new_numbers", "other_x_new_names",
-    "type_evidence_any", "head_coverage",
+    "type_evidence_any", "head_coverage", "has_short_answer", "short_answer_score",
 )
 
 
@@ -68,6 +71,18 @@ def used_equivalent(hits: Sequence[Hit], tokenizer: Tokenizer) -> Choose:
     return choose
 
 
+def with_date_words(text: str, article_date: str | None = None) -> str:
+    """`text` followed by its dates written out in both languages, as the keyword index holds them
+    (chunking.build_embed_text): the question's "18 July" then matches a sentence that says "Kamis (18/7/2024)".
+    `article_date` (ISO) gives yearless dates such as "Jumat (19/7)" their year."""
+    try:
+        reference = dt.date.fromisoformat(article_date[:10]) if article_date else None
+    except ValueError:
+        reference = None
+    found = find_dates(text, reference)
+    return f"{text}\n{' '.join(date_words(d.iso) for d in found)}" if found else text
+
+
 @dataclass
 class Sentence:
     """One sentence of a retrieved passage. `start`/`end` are offsets into the *article* text; `context_*` widen
@@ -99,14 +114,19 @@ def split_hits(hits: Sequence[Hit]) -> list[Sentence]:
     return out
 
 
-def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequence[Sentence]) -> np.ndarray:
-    """Feature matrix (len(sentences) x len(SENTENCE_FEATURES))."""
+def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequence[Sentence],
+                      question: str = "") -> np.ndarray:
+    """Feature matrix (len(sentences) x len(SENTENCE_FEATURES)).
+
+    With the `question`, each sentence is also read by the short-answer extractor (rag/extraction.py, ~1 ms a
+    sentence): a sentence that restates the question but holds no phrase of the asked kind scores low, which the
+    word-overlap features alone cannot see."""
     if not sentences:
         return np.zeros((0, len(SENTENCE_FEATURES)))
     top_score = max(s.hit.score for s in sentences)
     idf_total = sum(terms.idf.values()) or 1.0
-    token_sets = [set(tokenizer(s.text)) for s in sentences]
-    window_sets = [set(tokenizer(s.context)) for s in sentences]
+    token_sets = [set(tokenizer(with_date_words(s.text, s.hit.date))) for s in sentences]
+    window_sets = [set(tokenizer(with_date_words(s.context, s.hit.date))) for s in sentences]
     is_en = 1.0 if terms.language != "id" else 0.0
     t = terms.answer_type
     rows = []
@@ -117,12 +137,14 @@ def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequen
         names, numbers, has_date = answer_evidence(terms, s.text)
         typed = {"who": names, "where": names, "when": has_date, "number": numbers, "other": names}[t]
         head = sum(tok in tokens for tok in terms.head) / len(terms.head) if terms.head else 0.0
+        short = extract_short_answer(question, s.text, s.context, s.hit.date) if question else None
         rows.append([
             s.hit.score - top_score, 1.0 / (1 + s.hit_rank), 1.0 / (1 + s.position), math.log1p(len(s.text)),
             covered / idf_total, covered_window / idf_total, neutral, (idf_total - covered) if terms.idf else 0.0,
             is_en, is_en * neutral,
             names * (t == "who"), names * (t == "where"), has_date * (t == "when"), numbers * (t == "number"),
             names * (t == "other"), 1.0 if typed > 0 else 0.0, head,
+            1.0 if short else 0.0, short.score if short else 0.0,
         ])
     return np.asarray(rows, dtype=np.float64)
 
@@ -148,12 +170,12 @@ class SentenceScorer(LinearRanker):
 
 
 def rank_sentences(terms: QueryTerms, tokenizer: Tokenizer, hits: Sequence[Hit],
-                   scorer: SentenceScorer) -> list[Sentence]:
+                   scorer: SentenceScorer, question: str = "") -> list[Sentence]:
     """All sentences of the hits, best first (ties: better passage, earlier sentence)."""
     sentences = split_hits(hits)
     if not sentences:
         return []
-    probs = scorer.probability(sentence_features(terms, tokenizer, sentences))
+    probs = scorer.probability(sentence_features(terms, tokenizer, sentences, question))
     for s, p in zip(sentences, probs.tolist()):
         s.score = p
     return sorted(sentences, key=lambda s: (-s.score, s.hit_rank, s.position))

@@ -40,7 +40,7 @@ MAX_WORDS = 8
 _MODEL_PATH = Path(__file__).with_name("extraction.json")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ShortAnswer:
     """A short answer: `sentence[start:end] == text`."""
 
@@ -965,6 +965,7 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def extract_short_answer(question: str, sentence: str, context: str = "", reference_date: str | None = None,
                          qtype: str | None = None) -> ShortAnswer | None:
     """The short answer to `question` in `sentence` (verbatim, with offsets into `sentence`), or None when the
@@ -973,6 +974,7 @@ def extract_short_answer(question: str, sentence: str, context: str = "", refere
     `context` (neighbouring sentences) only adds to the score when it shares the question's words;
     `reference_date` (the article's ISO date) lets yearless dates such as "Jumat (19/7)" be recognised;
     `qtype` overrides the answer type read from the question ("who", "where", "when", "number", "other").
+    Memoised: the evidence, answerability and answer stages read the same sentences for one question.
     """
     found = candidates(question, sentence, context, reference_date, qtype)
     return found[0][0] if found else None

@@ -87,15 +87,26 @@ def test_refusal_is_decided_before_any_generation(qa):
     assert ans.text == REFUSAL["id"]
 
 
+def source_number(a: Answerer, question: str, *words: str) -> int:
+    """The [n] under which the LLM is shown the first evidence sentence holding all `words` (the sentence scorer
+    decides the order, so a scripted reply must look it up rather than assume [1])."""
+    from rag.prompting import instruction_like
+
+    numbered = [s for s in a.gather(question).sentences if not instruction_like(s.text)][: a.llm_sentences]
+    return next(n for n, s in enumerate(numbered, 1) if all(w in s.text for w in words))
+
+
 def test_generated_sentence_with_an_unsupported_name_is_dropped(qa):
-    gen = ScriptedGenerator("Kim Jong-un met Aleksey Krivoruchko in Pyongyang [1]. He also met Sergei Shoigu [1].")
-    stream = answerer(qa, constant_gate(0.9), gen).stream("Who did Kim Jong-un meet in Pyongyang Krivoruchko?")
+    question = "Who did Kim Jong-un meet in Pyongyang Krivoruchko?"
+    n = source_number(answerer(qa, constant_gate(0.9)), question, "Krivoruchko", "Pyongyang")
+    gen = ScriptedGenerator(f"Kim Jong-un met Aleksey Krivoruchko in Pyongyang [{n}]. He also met Sergei Shoigu [{n}].")
+    stream = answerer(qa, constant_gate(0.9), gen).stream(question)
     shown = "".join(stream)
     ans = stream.answer
     assert ans.mode == "generative" and gen.calls
     assert "Krivoruchko" in shown and "Shoigu" not in shown and "Shoigu" not in ans.text
     assert ans.verified is False  # a sentence was dropped: the answer says so
-    assert [c.number for c in ans.citations] == [1]
+    assert [c.number for c in ans.citations] == [n]
 
 
 def test_answer_that_fails_verification_falls_back_visibly(qa):
@@ -108,10 +119,12 @@ def test_answer_that_fails_verification_falls_back_visibly(qa):
 
 
 def test_generated_answer_that_passes_is_shown_whole(qa):
-    gen = ScriptedGenerator("Kim Jong-un met Aleksey Krivoruchko in Pyongyang [1].")
-    ans = answerer(qa, constant_gate(0.9), gen).answer("Who did Kim Jong-un meet, Krivoruchko Pyongyang?")
+    question = "Who did Kim Jong-un meet, Krivoruchko Pyongyang?"
+    n = source_number(answerer(qa, constant_gate(0.9)), question, "Krivoruchko", "Pyongyang")
+    gen = ScriptedGenerator(f"Kim Jong-un met Aleksey Krivoruchko in Pyongyang [{n}].")
+    ans = answerer(qa, constant_gate(0.9), gen).answer(question)
     assert ans.mode == "generative" and ans.verified is True
-    assert ans.text == "Kim Jong-un met Aleksey Krivoruchko in Pyongyang [1]."
+    assert ans.text == f"Kim Jong-un met Aleksey Krivoruchko in Pyongyang [{n}]."
 
 
 def test_follow_up_question_carries_names_and_dates():

@@ -21,13 +21,14 @@ KNOWN_FAILURES = {
     # the best-scored sentence is the meeting sentence (most question words); the answer is in quote [2]
     "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "lead quotes the meeting sentence",
     "Kantor berita apa yang mengungkapkan pertemuan Kim Jong-un dengan Krivoruchko?": "lead quotes the meeting sentence",
-    # "discuss" is now read as the article's "mendiskusikan", but that sentence still ranks second, in quote [2]
+    # "discuss" is read as the article's "mendiskusikan", but that sentence still ranks second, in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
     # "sebelum" (before) vs the article's "setelah" (after) trips the antonym-swap feature: refused
     "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses",
-    # English unanswerable questions: the missing "tentara"/"hadiah"/"harga" are seen, but P(answerable) stays just
-    # above the threshold (0.41, 0.62, 0.55 vs 0.39); the Indonesian soldiers question is refused (0.38)
-    "How many soldiers did Russia send to North Korea?": "English question not refused",
+    # unanswerable questions answered: the missing "tentara"/"hadiah"/"harga" are seen, but P(answerable) stays
+    # above the threshold 0.375 (session 6: 0.41 id and 0.38 en for the soldiers, 0.57 gift, 0.51 price)
+    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "not refused (P 0.41)",
+    "How many soldiers did Russia send to North Korea?": "English question not refused (P 0.38)",
     "What did Kim Jong-un give Krivoruchko as a gift?": "English question not refused",
     "What was the price of the missiles North Korea sold to Iran?": "English question not refused",
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from rag.bm25 import Bm25Index, Tokenizer
-from rag.evidence import SENTENCE_FEATURES, SentenceScorer, question_terms, rank_sentences, sentence_features, split_hits
+from rag.evidence import (SENTENCE_FEATURES, SentenceScorer, question_terms, rank_sentences, sentence_features,
+                          split_hits, with_date_words)
 from rag.records import Hit
 
 ARTICLE = ("Hubungan militer Rusia-Korea Utara semakin kuat. "
@@ -55,13 +56,31 @@ def test_head_coverage_marks_the_sentence_holding_the_category_asked_for():
     assert not sentence_features(terms, tok, split_hits(_hits()))[:, column].any()  # no category named
 
 
+def test_short_answer_features_mark_sentences_holding_a_phrase_of_the_asked_kind():
+    tok = Tokenizer()
+    has, score = SENTENCE_FEATURES.index("has_short_answer"), SENTENCE_FEATURES.index("short_answer_score")
+    question = "Kapan Kim Jong-un bertemu Krivoruchko?"
+    terms = question_terms(question, tok, _index(tok))
+    sentences = split_hits(_hits())
+    x = sentence_features(terms, tok, sentences, question)
+    by_text = {s.text: row for s, row in zip(sentences, x)}
+    assert by_text[sentences[1].text][has] == 1.0  # "... Kamis (18/7/2024)": a date
+    assert by_text["Banjir melanda Jakarta."][has] == 0.0  # no date: nothing to extract
+    assert by_text["Banjir melanda Jakarta."][score] == 0.0
+    # without the question (as before): the columns stay zero, the others are unchanged
+    x0 = sentence_features(terms, tok, sentences)
+    assert not x0[:, [has, score]].any()
+    rest = [i for i in range(len(SENTENCE_FEATURES)) if i not in (has, score)]
+    assert np.array_equal(x0[:, rest], x[:, rest])
+
+
 def test_shipped_scorer_prefers_the_sentence_that_answers():
     tok = Tokenizer()
     scorer = SentenceScorer.load()
     for question, expected in (("Siapa yang memimpin delegasi Rusia?", "Krivoruchko"),
                                ("Kapan Kim Jong-un bertemu Krivoruchko?", "Kamis (18/7/2024)"),
                                ("Berapa harga cabai di Jakarta?", "Harga cabai")):
-        ranked = rank_sentences(question_terms(question, tok, _index(tok)), tok, _hits(), scorer)
+        ranked = rank_sentences(question_terms(question, tok, _index(tok)), tok, _hits(), scorer, question)
         assert expected in ranked[0].text, (question, ranked[0].text)
         scores = np.array([s.score for s in ranked])
         assert np.all(np.diff(scores) <= 0) and np.all((scores >= 0) & (scores <= 1))
@@ -80,3 +99,25 @@ def test_english_words_are_read_as_the_equivalent_the_passages_use():
     assert "bahas" in question_terms(question, tok, _index(tok), _hits()[1:]).idf
     # Indonesian questions are read as they are
     assert question_terms("Apa yang dibahas Kim?", tok, _index(tok), discussed).analysis == "Apa yang dibahas Kim?"
+
+
+def test_dates_are_matched_in_both_languages_as_the_keyword_index_holds_them():
+    text = "Pertemuan dilakukan di Pyongyang, Kamis (18/7/2024). KCNA melaporkannya Jumat (19/7)."
+    extended = with_date_words(text, "2024-07-19")
+    assert extended.startswith(text)
+    assert "18 Juli 2024" in extended and "18 July 2024" in extended
+    assert "19 July 2024" in extended  # the yearless date takes the article's year
+    assert with_date_words("Tanpa tanggal.", "2024-07-19") == "Tanpa tanggal."
+    assert "19 July" not in with_date_words("Jumat (19/7).", None)  # no year to give it: left as written
+    assert with_date_words(text, "not a date").startswith(text)
+    tok = Tokenizer()
+    texts = [ARTICLE, OTHER, "Presiden bertemu menteri di Jakarta, 3 Juli 2023."]
+    index = Bm25Index.build([f"c{i}" for i in range(len(texts))], [tok(t) for t in texts], ["x"] * len(texts),
+                            [0] * len(texts))
+    terms = question_terms("Who did Kim meet on 18 July?", tok, index)
+    assert set(terms.idf) == {"kim", "18", "juli"} and terms.idf["juli"] > 0
+    column = SENTENCE_FEATURES.index("idf_coverage")
+    sentences = split_hits(_hits()[:1])
+    x = sentence_features(terms, tok, sentences)
+    meeting = next(i for i, s in enumerate(sentences) if "18/7/2024" in s.text)
+    assert x[meeting, column] == 1.0  # "Kim", "18" and, through "Kamis (18/7/2024)", "Juli"

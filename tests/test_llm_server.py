@@ -28,8 +28,8 @@ from fake_openai import FakeOpenAI, elapsed
 FESTIVAL = {"title": "Festival Budaya Solo Resmi Dibuka", "source": "solopos.com", "date": "2024-07-20",
             "text": "Festival Budaya Solo dibuka oleh Wali Kota Teguh Prakosa pada Sabtu (20/7/2024). Festival itu "
                     "menampilkan tari tradisional dan kuliner khas Solo selama tiga hari di Benteng Vastenburg."}
-KIM_EN = "Who did Kim Jong-un meet in Pyongyang, Krivoruchko?"
-KIM_ID = "Siapa yang ditemui Kim Jong-un di Pyongyang, Krivoruchko?"
+KIM_EN = "When did Kim Jong-un meet Krivoruchko in Pyongyang?"
+KIM_ID = "Kapan Kim Jong-un bertemu Krivoruchko di Pyongyang?"
 GOOD = "Kim Jong-un met Aleksey Krivoruchko in Pyongyang [1]. "
 
 
@@ -196,11 +196,12 @@ def test_a_failing_local_model_falls_back_too(seed_qa):
                                             "4096); jawaban ditampilkan tanpa LLM.)")
 
 
-def test_newsqa_with_rag_llm_openai_uses_the_server_and_its_settings(tmp_path, fake_embedder, fake):
+def test_newsqa_with_rag_llm_openai_uses_the_server_and_its_settings(tmp_path, e5_embedder, fake):
     """NewsQA builds the client from the config (URL, model, key, timeout) and the shipped answerability model
-    decides; a question the sources cannot answer is refused before the server is ever called."""
+    decides; a question the sources cannot answer is refused before the server is ever called. The real
+    embedder: the model reads dense similarities, which a fake embedder makes random (P 0.29 instead of 0.78)."""
     fake.pieces = ["Wali Kota Teguh Prakosa membuka Festival Budaya Solo [1]."]
-    qa = NewsQA(tmp_path / "index", embedder=fake_embedder, llm="openai", llm_url=fake.url + "/",
+    qa = NewsQA(tmp_path / "index", embedder=e5_embedder, llm="openai", llm_url=fake.url + "/",
                 llm_model="qwen2.5:1.5b", llm_api_key="sekret", llm_timeout=0.5)
     qa.rebuild(SEED.parent)
     qa.add([FESTIVAL])
