@@ -170,8 +170,9 @@ class SentenceScorer(LinearRanker):
 
 
 def rank_sentences(terms: QueryTerms, tokenizer: Tokenizer, hits: Sequence[Hit],
-                   scorer: SentenceScorer, question: str = "") -> list[Sentence]:
-    """All sentences of the hits, best first (ties: better passage, earlier sentence)."""
+                   scorer: SentenceScorer, question: str) -> list[Sentence]:
+    """All sentences of the hits, best first (ties: better passage, earlier sentence). `question` is required:
+    the shipped scorer was trained with the extractor's features, which are zero without it."""
     sentences = split_hits(hits)
     if not sentences:
         return []
