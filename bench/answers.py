@@ -119,13 +119,14 @@ def _both(name, make, fq, iq, facqa, facqa_en, idk, idk_en) -> dict:
 def _print(r: dict) -> None:
     f, e, i, ie = r["facqa"], r["facqa_en"], r["idk"], r["idk_en"]
     print(f"\n## {r['mode']}")
-    print("| set | in answer/quotes | in lead | in short | answerable refused | refusal P / R | verified |")
-    print("|---|---|---|---|---|---|---|")
+    print("| set | in answer/quotes | in lead | in short | answerable refused | refusal P / R | verified "
+          "| answerable doubted | unanswerable stated |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, m in (("FacQA valid", f), (f"FacQA valid en ({e['n']:.0f})", e), ("IDK-MRC valid", i),
                     (f"IDK-MRC valid en ({ie['n']:.0f})", ie)):
         print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
               f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
-              f"{m['verified']:.3f} |")
+              f"{m['verified']:.3f} | {m['tentative_answerable']:.3f} | {m['stated_unanswerable']:.3f} |")
     print(f"latency s, FacQA index: p50 {r['p50'][0]:.3f} p95 {r['p95'][0]:.3f}; IDK-MRC index: p50 {r['p50'][1]:.3f} "
           f"p95 {r['p95'][1]:.3f}; first token p50 {r['first_p50'][0]:.3f} p95 {r['first_p95'][0]:.3f}", flush=True)
 

@@ -172,6 +172,8 @@ def _eval_answers(qa, questions: list[dict], as_json: bool) -> int:
     print(f"answerable questions refused:                {r['refused_answerable']:.3f}")
     print(f"refusal precision / recall:                  {r['refusal_precision']:.3f} / {r['refusal_recall']:.3f}")
     print(f"generated answers verified:                  {r['verified']:.3f}")
+    print(f"answerable questions answered with doubt:    {r['tentative_answerable']:.3f}")
+    print(f"unanswerable questions answered without it:  {r['stated_unanswerable']:.3f}")
     print(f"seconds per question:                        {r['seconds_per_question']:.3f}")
     return 0
 

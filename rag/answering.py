@@ -70,6 +70,12 @@ _STATUS_HINTS = {401: {"en": "; check RAG_LLM_API_KEY", "id": "; periksa RAG_LLM
                  404: {"en": "; check RAG_LLM_URL (usually ending in /v1) and RAG_LLM_MODEL",
                        "id": "; periksa RAG_LLM_URL (biasanya berakhir /v1) dan RAG_LLM_MODEL"}}
 _ACCORDING = {"en": "according to", "id": "menurut"}
+# A tentative answer (answerability.Decision.tentative): the extractive lead starts with this; a generated answer
+# ends with the note.
+TENTATIVE = {"en": "The sources may not answer this; the closest passage:",
+             "id": "Sumber mungkin tidak menjawab ini; bagian yang paling dekat:"}
+TENTATIVE_NOTE = {"en": "The sources may not answer this: check the quotes.",
+                  "id": "Sumber mungkin tidak menjawab ini: periksa kutipannya."}
 _ALSO = {"en": "Also", "id": "Juga"}
 
 # Words that make a question lean on the conversation: "Where did they meet?", "Kapan dia datang?"
@@ -112,6 +118,7 @@ class Answer:
     mode: str = "extractive"  # "extractive" | "generative" | "fallback" (generative failed verification)
     verified: bool | None = None  # generative answers: did every shown sentence pass verification
     answerable: float = 0.0  # P(the evidence answers the question)
+    tentative: bool = False  # answered, but P(answerable) < answerability.CONFIDENT_AT: the text says so
     note: str = ""
     retrieval_query: str = ""
     hits: list[Hit] = field(default_factory=list)
@@ -294,14 +301,16 @@ class Answerer:
         lang = ev.language
         first = f"{_ACCORDING[lang]} {attribution(1, best.hit, lang)}: “{_one_line(best.text)}”"
         lead = f"{short.text}, {first}" if short else first[0].upper() + first[1:]
+        if ev.decision.tentative:
+            lead = f"{TENTATIVE[lang]} {short.text + ', ' if short else ''}{first}"
         lines = [lead] + [f"{_ALSO[lang]} {attribution(n, s.hit, lang)}: “{_one_line(s.text)}”"
                           for n, s in enumerate(quotes[1:], 2)]
         if note:
             lines.append(note)
         return Answer(ev.question, "\n".join(lines), refused=False, citations=citations, lead=lead,
                       short_answer=short.text if short else None, language=lang, mode=mode,
-                      answerable=ev.decision.probability, note=note, retrieval_query=ev.retrieval_query,
-                      hits=ev.hits)
+                      answerable=ev.decision.probability, tentative=ev.decision.tentative, note=note,
+                      retrieval_query=ev.retrieval_query, hits=ev.hits)
 
     def _quotes(self, sentences: Sequence[Sentence]) -> list[Sentence]:
         """The best `max_quotes` sentences, best first (on FacQA valid the top 4 hold an answer 94% of the time,
@@ -392,7 +401,7 @@ class Answerer:
             note = llm_failure_note(failure, ev.language, partial=bool(kept))
             if kept:  # verified sentences were already shown: keep them, say the rest is missing
                 holder.answer = self._generated(ev, numbered, checks, kept, timings, failure_note=note)
-                yield "\n" + note
+                yield holder.answer.text[len(" ".join(kept)):]
                 return
             fb = self.extractive(ev, note=note, mode="fallback")
             fb.verified = None  # nothing was generated, so nothing was verified
@@ -417,18 +426,22 @@ class Answerer:
             yield fb.text
             return
         holder.answer = self._generated(ev, numbered, checks, kept, timings)
+        if holder.answer.tentative:
+            yield holder.answer.text[len(" ".join(kept)):]
 
     def _generated(self, ev: Evidence, numbered: Sequence[Sentence], checks: Sequence[Verification],
                    kept: list[str], timings: dict[str, float], failure_note: str = "") -> Answer:
         """The answer made of the verified generated sentences (plus a note when the LLM failed midway)."""
         all_passed = bool(checks) and all(c.passed and not c.refused for c in checks)
         cited = sorted({n for c in checks if c.passed for s in c.kept for n in s.citations})
-        text = " ".join(kept) + (f"\n{failure_note}" if failure_note else "")
+        notes = [failure_note] + ([TENTATIVE_NOTE[ev.language]] if ev.decision.tentative else [])
+        text = "\n".join([" ".join(kept)] + [n for n in notes if n])
         citations = [_citation(n, numbered[n - 1]) for n in cited if 0 < n <= len(numbered)]
         note = failure_note or ("" if all_passed else "some generated sentences failed verification and were dropped")
         return Answer(ev.question, text, refused=False, citations=citations, lead=kept[0], short_answer=None,
                       language=ev.language, mode="generative", verified=all_passed, answerable=ev.decision.probability,
-                      note=note, retrieval_query=ev.retrieval_query, hits=ev.hits, timings=timings)
+                      tentative=ev.decision.tentative, note=note, retrieval_query=ev.retrieval_query, hits=ev.hits,
+                      timings=timings)
 
     def _mentions_question(self, ev: Evidence, text: str) -> bool:
         """Does `text` hold a term of the question (stemmed; English questions through the glossary) or one of

@@ -108,10 +108,14 @@ def answer_metrics(questions: Sequence[dict[str, Any]], ask: Callable[[str], Any
     - in_lead: ... in the answer's first line; in_short: ... in the extracted short answer alone;
     - refused_answerable: share of answerable questions refused;
     - refusal_precision / refusal_recall: refusals that were right / unanswerable questions refused;
-    - verified: share of generated answers whose every shown sentence passed verification (generative mode).
+    - verified: share of generated answers whose every shown sentence passed verification (generative mode);
+    - tentative_answerable: share of answerable questions answered with the "may not answer this" frame;
+    - stated_unanswerable: share of unanswerable questions answered without that frame (the worst outcome: a
+      wrong answer in a confident tone).
     """
-    counts = {"in_answer_or_quotes": 0, "in_lead": 0, "in_short": 0, "refused_answerable": 0}
-    refused_right = refused_total = impossible = generated = verified = 0
+    counts = {"in_answer_or_quotes": 0, "in_lead": 0, "in_short": 0, "refused_answerable": 0,
+              "tentative_answerable": 0}
+    refused_right = refused_total = impossible = generated = verified = stated_impossible = 0
     answerable = 0
     for q in questions:
         ans = ask(q["question"])
@@ -123,11 +127,13 @@ def answer_metrics(questions: Sequence[dict[str, Any]], ask: Callable[[str], Any
             generated += 1
             verified += ans.mode == "generative" and bool(ans.verified)
         if is_impossible:
+            stated_impossible += not ans.refused and not getattr(ans, "tentative", False)
             continue
         answerable += 1
         if ans.refused:
             counts["refused_answerable"] += 1
             continue
+        counts["tentative_answerable"] += bool(getattr(ans, "tentative", False))
         golds = [normalise(a) for a in q.get("answers", []) if a.strip()]
         texts = [normalise(ans.text)] + [normalise(c.quote) for c in ans.citations]
         counts["in_answer_or_quotes"] += any(g in t for g in golds for t in texts)
@@ -137,6 +143,7 @@ def answer_metrics(questions: Sequence[dict[str, Any]], ask: Callable[[str], Any
     out["refusal_precision"] = refused_right / refused_total if refused_total else float("nan")
     out["refusal_recall"] = refused_right / impossible if impossible else float("nan")
     out["verified"] = verified / generated if generated else float("nan")
+    out["stated_unanswerable"] = stated_impossible / impossible if impossible else float("nan")
     out["n"] = float(len(questions))
     out["answerable"] = float(answerable)
     return out

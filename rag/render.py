@@ -114,6 +114,7 @@ def answer_record(answer: Answer) -> dict[str, Any]:
     return {
         "answer": answer.text,
         "refused": answer.refused,
+        "tentative": answer.tentative,
         "language": answer.language,
         "mode": answer.mode,
         "verified": answer.verified,

@@ -10,7 +10,8 @@ import pytest
 
 from rag import NewsQA
 from rag.answerability import FEATURES, TreeEnsemble
-from rag.answering import REFUSAL, Answerer, _complete_sentences, attribution, format_date, retrieval_query
+from rag.answering import (REFUSAL, TENTATIVE, TENTATIVE_NOTE, Answerer, _complete_sentences, attribution,
+                           format_date, retrieval_query)
 from rag.articles import load_articles
 from rag.records import Hit
 
@@ -76,6 +77,33 @@ def test_english_question_gets_an_english_frame(qa):
     ans = answerer(qa, constant_gate(0.9)).answer("Who led the Russian delegation, Krivoruchko?")
     assert ans.language == "en"
     assert "according to [1] (kompas.tv, 19 July 2024)" in ans.lead
+
+
+def test_an_answer_the_model_doubts_says_so_in_its_lead(qa):
+    """Between the operating point (0.375 here) and even odds the answer is shown, but framed as uncertain; the
+    short answer and the quote stay in the lead, and a confident answer has no such frame."""
+    question = "Siapa yang memimpin delegasi Rusia Krivoruchko?"
+    doubted = answerer(qa, constant_gate(0.45, threshold=0.375)).answer(question)
+    assert not doubted.refused and doubted.tentative
+    assert doubted.lead.startswith(TENTATIVE["id"] + " ") and "menurut [1] (kompas.tv, 19 Juli 2024)" in doubted.lead
+    assert doubted.lead == doubted.text.splitlines()[0]
+    assert doubted.short_answer is None or doubted.short_answer in doubted.lead
+    sure = answerer(qa, constant_gate(0.6, threshold=0.375)).answer(question)
+    assert not sure.tentative and TENTATIVE["id"] not in sure.text
+    assert doubted.lead.removeprefix(TENTATIVE["id"] + " ").lower() == sure.lead.lower()  # the same answer, framed
+    english = answerer(qa, constant_gate(0.4, threshold=0.375)).answer("Who led the Russian delegation, Krivoruchko?")
+    assert english.tentative and english.lead.startswith(TENTATIVE["en"])
+
+
+def test_a_generated_answer_the_model_doubts_ends_with_a_note(qa):
+    question = "Who did Kim Jong-un meet, Krivoruchko Pyongyang?"
+    n = source_number(answerer(qa, constant_gate(0.9)), question, "Krivoruchko", "Pyongyang")
+    gen = ScriptedGenerator(f"Kim Jong-un met Aleksey Krivoruchko in Pyongyang [{n}].")
+    stream = answerer(qa, constant_gate(0.42, threshold=0.375), gen).stream(question)
+    shown = "".join(stream)
+    ans = stream.answer
+    assert ans.mode == "generative" and ans.verified is True and ans.tentative
+    assert shown == ans.text == f"Kim Jong-un met Aleksey Krivoruchko in Pyongyang [{n}].\n{TENTATIVE_NOTE['en']}"
 
 
 def test_refusal_is_decided_before_any_generation(qa):

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import FIXTURES, SEED
 from rag import NewsQA
+from rag.answering import TENTATIVE
 from rag.articles import load_articles
 from rag.evaluation import news_as_articles, passages_as_articles
 
@@ -89,6 +90,24 @@ def test_seed_question_the_article_cannot_answer_is_refused(qa, q):
     assert ans.text == REFUSALS[q["language"]] and ans.citations == []
 
 
+# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5, session 7): strict xfail
+STATED_WITH_CONFIDENCE = {
+    "What did Kim Jong-un give Krivoruchko as a gift?": "answered at P 0.57, no doubt shown",
+    "What was the price of the missiles North Korea sold to Iran?": "answered at P 0.51, no doubt shown",
+}
+
+
+@pytest.mark.parametrize("q", [
+    pytest.param(q, id=q["question"],
+                 marks=[pytest.mark.xfail(reason=STATED_WITH_CONFIDENCE[q["question"]], strict=True)]
+                 if q["question"] in STATED_WITH_CONFIDENCE else [])
+    for q in QUESTIONS if not q["answerable"]])
+def test_seed_question_the_article_cannot_answer_is_never_stated_with_confidence(qa, q):
+    """The weaker promise, for the worst outcome (a confident wrong answer): refused, or framed as uncertain."""
+    ans = qa.ask(q["question"])
+    assert ans.refused or (ans.tentative and ans.lead.startswith(TENTATIVE[q["language"]])), ans.text
+
+
 def test_follow_up_question_uses_the_conversation(qa):
     first = "Who did Kim meet on 18 July?"
     history = [("user", first), ("assistant", qa.ask(first).text)]
@@ -116,7 +135,7 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
     assert pieces and ans.timings["first_token"] > 0
     assert ans.mode in ("generative", "fallback")
     if ans.mode == "generative":  # what is shown passed verification, sentence by sentence
-        assert "Krivoruchko" in ans.text and "[1]" in ans.text or "[2]" in ans.text
+        assert "Krivoruchko" in ans.text
         assert ans.citations and all(f"[{c.number}]" in ans.text for c in ans.citations)
     else:  # visibly marked
         assert "could not be verified" in ans.text

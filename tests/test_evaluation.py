@@ -1,7 +1,10 @@
 """rag/evaluation.py: the retrieval measures, on hand-made rankings."""
 from __future__ import annotations
 
-from rag.evaluation import holds_answer, retrieval_metrics
+import math
+
+from rag.answering import Answer, Citation
+from rag.evaluation import answer_metrics, holds_answer, retrieval_metrics
 from rag.records import Hit
 
 
@@ -40,3 +43,26 @@ def test_answer_recall_only_looks_at_the_top_five_articles():
     assert not holds_answer(late[:5], ["Jawa Barat"])
     m = retrieval_metrics([{"question": "q", "passage_id": "z", "answers": ["Jawa Barat"]}], lambda q, k: late[:k])
     assert m["AR@5"] == 0.0
+
+
+def test_answer_metrics_count_refusals_leads_and_confident_wrong_answers():
+    quote = Citation(1, "a", "t", None, None, None, "Banjir merendam 350 rumah.", 0, 26)
+    replies = {
+        "right, lead": Answer("q", "350 rumah, menurut [1]", False, [quote], lead="350 rumah, menurut [1]",
+                              short_answer="350 rumah"),
+        "right, quotes only, doubted": Answer("q", "Menurut [1]\nJuga [2]", False, [quote], lead="Menurut [1]",
+                                              tentative=True),
+        "refused answerable": Answer("q", "Sumber tidak menjawab pertanyaan ini.", True),
+        "refused impossible": Answer("q", "Sumber tidak menjawab pertanyaan ini.", True),
+        "impossible, doubted": Answer("q", "Mungkin [1]", False, [quote], tentative=True),
+        "impossible, stated": Answer("q", "Pasti [1]", False, [quote]),
+    }
+    questions = [{"question": k, "answers": ["350"], "is_impossible": "impossible" in k}
+                 for k in replies]
+    r = answer_metrics(questions, lambda q: replies[q])
+    assert (r["n"], r["answerable"]) == (6, 3)
+    assert math.isclose(r["in_answer_or_quotes"], 2 / 3) and math.isclose(r["in_lead"], 1 / 3)
+    assert math.isclose(r["in_short"], 1 / 3) and math.isclose(r["refused_answerable"], 1 / 3)
+    assert math.isclose(r["refusal_precision"], 1 / 2) and math.isclose(r["refusal_recall"], 1 / 3)
+    assert math.isclose(r["tentative_answerable"], 1 / 3) and math.isclose(r["stated_unanswerable"], 1 / 3)
+    assert math.isnan(r["verified"])  # no generated answers
