@@ -293,6 +293,8 @@ def run_answerability(args) -> None:
                       np.concatenate([[p] * len(feats[p][0]) for p in train_parts]), depth, n)
     threshold = choose_threshold(oof, args.max_facqa_refusal, args.min_precision)
     print(f"chosen depth={depth} n={n}; threshold {threshold:.3f}")
+    print("share answerable among answered rows (the rest are wrong answers):")
+    print_calibration(oof, threshold)
     m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
                                    random_state=0).fit(x_all, y_all)
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
@@ -371,6 +373,26 @@ def choose_threshold(oof: dict[str, tuple[np.ndarray, np.ndarray]], max_facqa_re
         if ok:
             best = max(best, t)
     return best
+
+
+def print_calibration(oof: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float) -> None:
+    """How often an answered question is answerable, by out-of-fold P(answerable) band, on train: the evidence for
+    answerability.CONFIDENT_AT (below it the answer is framed as uncertain)."""
+    bands = [(threshold, 0.5), (0.5, 0.7), (0.7, 1.01)]
+    news = [p for p in ("facqa_train", "facqa_train_nogold", "facqa_train_en", "facqa_train_en_nogold") if p in oof]
+    sets = {"IDK-MRC train": ["idkmrc_train"], "IDK-MRC train en": ["idkmrc_train_en"],
+            "FacQA train, answerable + gold removed": news}
+    print(f"{'out of fold, answered rows':<42}" + "".join(f"{f'P {lo:.3f}-{min(hi, 1):.2f}':>22}" for lo, hi in bands))
+    for label, parts in sets.items():
+        if not all(p in oof for p in parts):
+            continue
+        p = np.concatenate([oof[q][0] for q in parts])
+        y = np.concatenate([oof[q][1] for q in parts])
+        cells = []
+        for lo, hi in bands:
+            band = (p >= lo) & (p < hi)
+            cells.append(f"{y[band].mean():.2f} of {band.sum()}" if band.any() else "-")
+        print(f"{label:<42}" + "".join(f"{c:>22}" for c in cells))
 
 
 def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, lexicon) -> None:

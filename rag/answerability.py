@@ -111,9 +111,10 @@ FEATURES = (
 
 
 # The operating point (TreeEnsemble.threshold, ~0.375) sits below even odds so that answerable questions are not
-# refused; answers between it and CONFIDENT_AT are more often wrong than right (valid, session 7: 36% of the
-# IDK-MRC answers in that band are answerable, 72% above it; FacQA answerable vs gold-removed 18 vs 22 in the band,
-# 268 vs 42 above). They are shown as "the sources may not answer this; the closest passage: ...".
+# refused; an answer between it and CONFIDENT_AT is a coin flip. Out of fold on train (`bench/train_answering.py
+# answerability` prints it), the answered questions in that band are answerable 40% (IDK-MRC), 48% (its English
+# rows) and 51% (FacQA answerable + gold-removed) of the time, against 82-89% above P 0.7. Such answers are shown
+# framed as "the sources may not answer this; the closest passage: ...".
 CONFIDENT_AT = 0.5
 
 
