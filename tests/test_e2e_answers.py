@@ -2,7 +2,7 @@
 answerability models, and (slow) the packaged Qwen2.5-1.5B through llama-cpp-python.
 
 The questions (tests/fixtures/seed_questions.jsonl) were written for this article: who/where/when/which agency/
-what, in English and Indonesian, and three it cannot answer (things it never mentions)."""
+what, in English and Indonesian, and four it cannot answer (things it never mentions)."""
 from __future__ import annotations
 
 import json
