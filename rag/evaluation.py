@@ -127,13 +127,13 @@ def answer_metrics(questions: Sequence[dict[str, Any]], ask: Callable[[str], Any
             generated += 1
             verified += ans.mode == "generative" and bool(ans.verified)
         if is_impossible:
-            stated_impossible += not ans.refused and not getattr(ans, "tentative", False)
+            stated_impossible += not ans.refused and not ans.tentative
             continue
         answerable += 1
         if ans.refused:
             counts["refused_answerable"] += 1
             continue
-        counts["tentative_answerable"] += bool(getattr(ans, "tentative", False))
+        counts["tentative_answerable"] += ans.tentative
         golds = [normalise(a) for a in q.get("answers", []) if a.strip()]
         texts = [normalise(ans.text)] + [normalise(c.quote) for c in ans.citations]
         counts["in_answer_or_quotes"] += any(g in t for g in golds for t in texts)
