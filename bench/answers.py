@@ -1,10 +1,11 @@
 """Answer quality and latency on the valid splits, with the plain "quote the top passage" baseline in the same run.
 
     python bench/answers.py [--data ../shared/data] [--facqa-index DIR] [--idkmrc-index DIR]
-                            [--llm local] [--llm-limit 100] [--limit N]
+                            [--llm local] [--llm-limit 100] [--llm-evidence-chars 450 ...] [--limit N]
 
 Rows: baseline (top passage quoted, never refuses), extractive (the default LLM-free answer), and, with --llm,
-generative (the LLM phrases the top sentences; verified; fallback when verification fails).
+generative (the LLM phrases the top sentences; verified; fallback when verification fails), one row per
+`--llm-evidence-chars` budget (how much evidence the LLM reads; 100000 = always the top 4 sentences).
 Columns: gold inside the answer or its cited quotes, inside the lead (first line), inside the short answer;
 share of FacQA refused; IDK-MRC valid refusal precision/recall (and on 200 of its questions in English,
 bench/data/idkmrc_valid_en.jsonl); latency p50/p95 (warm; first token for the LLM).
@@ -79,6 +80,8 @@ def main() -> None:
     p.add_argument("--limit", type=int, help="first N questions of each set")
     p.add_argument("--llm", choices=["local", "openai"], help="also measure generative mode")
     p.add_argument("--llm-limit", type=int, default=100, help="questions per set in generative mode (slow)")
+    p.add_argument("--llm-evidence-chars", type=int, nargs="+", default=[None],
+                   help="generative rows for these evidence budgets (default: the config's)")
     args = p.parse_args()
     data = Path(args.data)
     fq = NewsQA(args.facqa_index)
@@ -97,14 +100,16 @@ def main() -> None:
                        ("extractive (no LLM)", lambda qa: (lambda q: qa.ask(q, generate=False)))):
         rows.append(_both(name, make, fq, iq, facqa, facqa_en, idk, idk_en))
         _print(rows[-1])
-    if args.llm:
-        gq = NewsQA(args.facqa_index, llm=args.llm)
-        gi = NewsQA(args.idkmrc_index, llm=args.llm)
+    for budget in args.llm_evidence_chars if args.llm else []:
+        budget_kw = {"llm_evidence_chars": budget} if budget else {}
+        gq = NewsQA(args.facqa_index, llm=args.llm, **budget_kw)
+        gi = NewsQA(args.idkmrc_index, llm=args.llm, **budget_kw)
         gq.answerer.warm(), gi.answerer.warm()
         n = args.llm_limit
-        rows.append(_both(f"generative ({args.llm})", lambda qa: qa.ask, gq, gi, facqa[:n], facqa_en[:n], idk[:n],
-                          idk_en[:n]))
+        rows.append(_both(f"generative ({args.llm}, evidence <= {gq.config.llm_evidence_chars} characters)",
+                          lambda qa: qa.ask, gq, gi, facqa[:n], facqa_en[:n], idk[:n], idk_en[:n]))
         _print(rows[-1])
+        del gq, gi  # one model in memory at a time
 
 
 def _both(name, make, fq, iq, facqa, facqa_en, idk, idk_en) -> dict:

@@ -73,6 +73,7 @@ class NewsQA:
         if self._answerer is None:
             self._answerer = Answerer(self.retriever, self.tokenizer, generator=self._generator(),
                                       max_tokens=self.config.llm_max_tokens,
+                                      llm_evidence_chars=self.config.llm_evidence_chars,
                                       llm_retry_after=self.config.llm_retry_after)
         return self._answerer
 

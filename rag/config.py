@@ -45,6 +45,9 @@ class Config:
     llm_threads: int = 2
     llm_ctx: int = 4096
     llm_max_tokens: int = 160
+    # the evidence the LLM reads per question: "[n] (outlet, date) sentence" lines, at least 2, at most 4 sentences
+    # within this many characters (~150 tokens: prompt reading is the slow part on 2 cores; see prompting.py)
+    llm_evidence_chars: int = 450
     llm_timeout: float = 120.0  # seconds: LLM server connect, first text, and any gap between streamed pieces
     llm_retry_after: float = 60.0  # seconds to skip an LLM server after it was unreachable or timed out
 

@@ -73,13 +73,32 @@ def instruction_like(text: str) -> bool:
     return any(p.search(text) for p in _INSTRUCTION_PATTERNS)
 
 
+def source_line(n: int, hit: Hit, text: str) -> str:
+    """"[n] (outlet, date) sentence": the model sees where each sentence comes from."""
+    meta = ", ".join(p for p in (hit.source, hit.date) if p)
+    return f"[{n}] ({meta}) {text}" if meta else f"[{n}] {text}"
+
+
 def format_sources(numbered: Sequence[tuple[int, Hit, str]], language: str = "id") -> str:
-    """"[n] (outlet, date) sentence" lines: the model sees where each sentence comes from."""
-    lines = []
-    for n, hit, text in numbered:
-        meta = ", ".join(p for p in (hit.source, hit.date) if p)
-        lines.append(f"[{n}] ({meta}) {text}" if meta else f"[{n}] {text}")
-    return "\n".join(lines)
+    return "\n".join(source_line(n, hit, text) for n, hit, text in numbered)
+
+
+def prompt_evidence(candidates: Sequence[tuple[Hit, str]], max_sentences: int = 4, max_chars: int = 450,
+                    min_sentences: int = 2) -> int:
+    """How many of the best evidence sentences (best first) the LLM is shown: up to `max_sentences`, and past
+    `min_sentences` only while their "[n] (outlet, date) sentence" lines fit in `max_chars`.
+
+    Why a budget: on 2 cores the 1.5B model reads a prompt at ~45 tokens/s, and every new question pays for its
+    evidence (the rules and examples are a cached prefix). Four news sentences are ~240 tokens (~5.5 s before the
+    first word); 450 characters are ~150 tokens (Qwen's tokenizer: ~3 characters a token of Indonesian news).
+    On FacQA train (first 200 questions) the kept sentences still hold the answer 95.2% of the time, against 96.8%
+    for all four (bench/RESULTS.md, "Generative latency")."""
+    used = 0
+    for count, (hit, text) in enumerate(candidates[:max_sentences]):
+        used += len(source_line(count + 1, hit, text)) + 1
+        if count >= min_sentences and used > max_chars:
+            return count
+    return min(len(candidates), max_sentences)
 
 
 def _user(sources: str, question: str) -> str:

@@ -118,9 +118,7 @@ def test_refusal_is_decided_before_any_generation(qa):
 def source_number(a: Answerer, question: str, *words: str) -> int:
     """The [n] under which the LLM is shown the first evidence sentence holding all `words` (the sentence scorer
     decides the order, so a scripted reply must look it up rather than assume [1])."""
-    from rag.prompting import instruction_like
-
-    numbered = [s for s in a.gather(question).sentences if not instruction_like(s.text)][: a.llm_sentences]
+    numbered = a.prompt_sentences(a.gather(question))
     return next(n for n, s in enumerate(numbered, 1) if all(w in s.text for w in words))
 
 

@@ -1,0 +1,35 @@
+"""The generative prompt: source lines and how much evidence the LLM is shown (rag/prompting.py)."""
+from __future__ import annotations
+
+from rag.prompting import build_messages, prefix_messages, prompt_evidence, source_line
+from rag.records import Hit
+
+
+def _hit(source: str | None = "kompas.tv", date: str | None = "2024-07-19") -> Hit:
+    return Hit("a", "a:0", "Title", date, source, None, "text", 1.0, 0, 4)
+
+
+def test_source_line_names_outlet_and_date_when_known():
+    assert source_line(2, _hit(), "Kim bertemu Krivoruchko.") == "[2] (kompas.tv, 2024-07-19) Kim bertemu Krivoruchko."
+    assert source_line(1, _hit(None, None), "Kim bertemu Krivoruchko.") == "[1] Kim bertemu Krivoruchko."
+
+
+def test_prompt_evidence_keeps_sentences_within_the_character_budget():
+    sentences = [(_hit(None, None), "x" * 100)] * 4  # "[n] " + 100 characters + newline = 105 each
+    assert prompt_evidence(sentences, max_sentences=4, max_chars=450) == 4
+    assert prompt_evidence(sentences, max_sentences=4, max_chars=320) == 3
+    assert prompt_evidence(sentences, max_sentences=4, max_chars=314) == 2
+    assert prompt_evidence(sentences, max_sentences=3, max_chars=10_000) == 3
+
+
+def test_prompt_evidence_always_shows_the_best_two_even_when_long():
+    long = [(_hit(), "y" * 900)] * 4
+    assert prompt_evidence(long, max_chars=450) == 2
+    assert prompt_evidence(long[:1], max_chars=450) == 1
+    assert prompt_evidence([], max_chars=450) == 0
+
+
+def test_question_message_follows_the_constant_prefix():
+    messages = build_messages("Siapa?", [(1, _hit(), "Kim bertemu Krivoruchko.")])
+    assert messages[:-1] == prefix_messages()
+    assert messages[-1]["content"] == "Sources:\n[1] (kompas.tv, 2024-07-19) Kim bertemu Krivoruchko.\n\nQuestion: Siapa?"
