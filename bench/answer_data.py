@@ -60,7 +60,7 @@ def cached_hits(qa: NewsQA, name: str, questions: Sequence[dict[str, Any]], dept
                 cache: Path = CACHE) -> list[list[Hit]]:
     """Top-`depth` hybrid hits per question, from the cache when the index and questions are unchanged."""
     key = hashlib.sha1(repr((HITS_VERSION, qa.store.manifest.updated_at, depth, [q["question"] for q in questions],
-                             repr(qa.config.with_(index_dir=Path())),  # fusion, candidates, ef_search, ...
+                             retrieval_config(qa),
                              retrieval_fingerprint(any(detect_language(q["question"]) != "id" for q in questions)))
                        ).encode()).hexdigest()[:12]
     path = cache / f"{name}-{key}.pkl"
@@ -75,6 +75,15 @@ def cached_hits(qa: NewsQA, name: str, questions: Sequence[dict[str, Any]], dept
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(out))
     return out
+
+
+def retrieval_config(qa: NewsQA) -> str:
+    """The settings that decide the hits (fusion, candidates, ef_search, ...): the config without the index folder
+    and the LLM settings, so a new generation option does not throw away every cached retrieval."""
+    from dataclasses import asdict
+
+    fields = asdict(qa.config.with_(index_dir=Path()))
+    return repr({k: v for k, v in fields.items() if not k.startswith("llm")})
 
 
 def retrieval_fingerprint(english: bool) -> str:
