@@ -33,7 +33,7 @@ SENTENCE_FEATURES = (
     "idf_coverage", "window_idf_coverage", "neutral_coverage", "missing_idf",
     "is_en", "is_en_x_neutral",
     "who_x_new_names", "where_x_new_names", "when_x_date", "number_x_new_numbers", "other_x_new_names",
-    "type_evidence_any", "head_coverage", "has_short_answer", "short_answer_score", "short_answer_gap",
+    "type_evidence_any", "head_coverage", "has_short_answer", "short_answer_score",
 )
 
 
@@ -120,9 +120,7 @@ def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequen
 
     With the `question`, each sentence is also read by the short-answer extractor (rag/extraction.py, ~1 ms a
     sentence): a sentence that restates the question but holds no phrase of the asked kind scores low, which the
-    word-overlap features alone cannot see. `short_answer_gap` compares across the question's sentences (its
-    short answer's score minus the best one's): which sentence holds the best-fitting phrase, not only how well
-    each fits in isolation."""
+    word-overlap features alone cannot see."""
     if not sentences:
         return np.zeros((0, len(SENTENCE_FEATURES)))
     top_score = max(s.hit.score for s in sentences)
@@ -146,14 +144,9 @@ def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequen
             is_en, is_en * neutral,
             names * (t == "who"), names * (t == "where"), has_date * (t == "when"), numbers * (t == "number"),
             names * (t == "other"), 1.0 if typed > 0 else 0.0, head,
-            1.0 if short else 0.0, short.score if short else 0.0, 0.0,  # short_answer_gap: set below
+            1.0 if short else 0.0, short.score if short else 0.0,
         ])
-    x = np.asarray(rows, dtype=np.float64)
-    has, score = SENTENCE_FEATURES.index("has_short_answer"), SENTENCE_FEATURES.index("short_answer_score")
-    found = x[:, has] > 0
-    best = x[found, score].max() if found.any() else 0.0
-    x[:, SENTENCE_FEATURES.index("short_answer_gap")] = np.where(found, np.maximum(x[:, score] - best, -5.0), -5.0)
-    return x
+    return np.asarray(rows, dtype=np.float64)
 
 
 class SentenceScorer(LinearRanker):

@@ -19,21 +19,19 @@ QUESTIONS = [json.loads(line) for line in (FIXTURES / "seed_questions.jsonl").re
 # Known failures of the default (LLM-free) answer, kept visible instead of removed: strict xfail, so a fix shows up
 # as XPASS and fails the run until the mark is taken off. Why they fail (see bench/RESULTS.md, answers):
 KNOWN_FAILURES = {
-    # the best-scored sentence is the dateline one, "... Kim Jong-un bertemu dengan Wakil Menteri Pertahanan Rusia":
-    # a right short answer ("Wakil Menteri Pertahanan Rusia"), but the name Krivoruchko is only in quote [2]
-    "Who did Kim meet on 18 July?": "lead quotes the dateline sentence",
-    # the best-scored sentence is the meeting sentence (most question words); the answer is in a later quote
+    # the best-scored sentence is the meeting sentence (most question words); the answer is in quote [2]
     "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "lead quotes the meeting sentence",
-    # "discuss" is read as the article's "mendiskusikan", but that sentence still ranks below the meeting sentence
+    "Kantor berita apa yang mengungkapkan pertemuan Kim Jong-un dengan Krivoruchko?": "lead quotes the meeting sentence",
+    # "discuss" is read as the article's "mendiskusikan", but that sentence still ranks second, in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
     # "sebelum" (before) vs the article's "setelah" (after) trips the antonym-swap feature: refused
     "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses",
-    # unanswerable questions answered: the missing "soldiers"/"gift"/"price" are seen, but P(answerable) stays
-    # above the threshold 0.375 (session 8: 0.52 soldiers, 0.56 gift, 0.46 price; the Indonesian soldiers
-    # question is refused at 0.36)
-    "How many soldiers did Russia send to North Korea?": "English question not refused (P 0.52)",
-    "What did Kim Jong-un give Krivoruchko as a gift?": "English question not refused (P 0.56)",
-    "What was the price of the missiles North Korea sold to Iran?": "English question not refused (P 0.46)",
+    # unanswerable questions answered: the missing "tentara"/"hadiah"/"harga" are seen, but P(answerable) stays
+    # above the threshold 0.375 (session 6: 0.41 id and 0.38 en for the soldiers, 0.57 gift, 0.51 price)
+    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "not refused (P 0.41)",
+    "How many soldiers did Russia send to North Korea?": "English question not refused (P 0.38)",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "English question not refused",
+    "What was the price of the missiles North Korea sold to Iran?": "English question not refused",
 }
 
 
@@ -92,10 +90,10 @@ def test_seed_question_the_article_cannot_answer_is_refused(qa, q):
     assert ans.text == REFUSALS[q["language"]] and ans.citations == []
 
 
-# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5, session 8): strict xfail
+# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5, session 7): strict xfail
 STATED_WITH_CONFIDENCE = {
-    "What did Kim Jong-un give Krivoruchko as a gift?": "answered at P 0.56, no doubt shown",
-    "How many soldiers did Russia send to North Korea?": "answered at P 0.52, no doubt shown",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "answered at P 0.57, no doubt shown",
+    "What was the price of the missiles North Korea sold to Iran?": "answered at P 0.51, no doubt shown",
 }
 
 

@@ -67,16 +67,10 @@ def test_short_answer_features_mark_sentences_holding_a_phrase_of_the_asked_kind
     assert by_text[sentences[1].text][has] == 1.0  # "... Kamis (18/7/2024)": a date
     assert by_text["Banjir melanda Jakarta."][has] == 0.0  # no date: nothing to extract
     assert by_text["Banjir melanda Jakarta."][score] == 0.0
-    # the gap compares across sentences: 0 for the best-scored short answer, below 0 for the others, -5 for none
-    gap = SENTENCE_FEATURES.index("short_answer_gap")
-    found = x[:, has] == 1.0
-    assert x[found, gap].max() == 0.0 and x[found, score].argmax() == x[found, gap].argmax()
-    assert np.allclose(x[found, gap], x[found, score] - x[found, score].max())
-    assert by_text["Banjir melanda Jakarta."][gap] == -5.0
-    # without the question (as before): the columns stay zero (the gap: none found), the others are unchanged
+    # without the question (as before): the columns stay zero, the others are unchanged
     x0 = sentence_features(terms, tok, sentences)
-    assert not x0[:, [has, score]].any() and (x0[:, gap] == -5.0).all()
-    rest = [i for i in range(len(SENTENCE_FEATURES)) if i not in (has, score, gap)]
+    assert not x0[:, [has, score]].any()
+    rest = [i for i in range(len(SENTENCE_FEATURES)) if i not in (has, score)]
     assert np.array_equal(x0[:, rest], x[:, rest])
 
 
