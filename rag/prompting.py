@@ -92,7 +92,7 @@ def prompt_evidence(candidates: Sequence[tuple[Hit, str]], max_sentences: int = 
     evidence (the rules and examples are a cached prefix). Four news sentences are ~240 tokens (~5.5 s before the
     first word); 450 characters are ~150 tokens (Qwen's tokenizer: ~3 characters a token of Indonesian news).
     On FacQA train (first 200 questions) the kept sentences still hold the answer 95.2% of the time, against 96.8%
-    for all four (bench/RESULTS.md, "Generative latency")."""
+    for all four (bench/RESULTS.md, "Generative mode reads less evidence")."""
     used = 0
     for count, (hit, text) in enumerate(candidates[:max_sentences]):
         used += len(source_line(count + 1, hit, text)) + 1
