@@ -125,7 +125,7 @@ def main() -> None:
     print(f"# {len(questions)} FacQA valid questions, {statistics.median(lengths):.0f} tokens median "
           f"(with 'query: '), best of 3 passes per question")
     base = percentiles(rows[1][1])[0]
-    print(f"| runtime | p50 ms | p95 ms | p50 vs shipped |\n| --- | --- | --- | --- |")
+    print("| runtime | p50 ms | p95 ms | p50 vs shipped |\n| --- | --- | --- | --- |")
     for name, times in rows:
         p50, p95 = percentiles(times)
         print(f"| {name} | {p50:.1f} | {p95:.1f} | {p50 / base:.2f}x |")

@@ -83,7 +83,7 @@ def format_sources(numbered: Sequence[tuple[int, Hit, str]], language: str = "id
     return "\n".join(source_line(n, hit, text) for n, hit, text in numbered)
 
 
-def prompt_evidence(candidates: Sequence[tuple[Hit, str]], max_sentences: int = 4, max_chars: int = 450,
+def prompt_evidence(candidates: Sequence[tuple[Hit, str]], max_sentences: int, max_chars: int,
                     min_sentences: int = 2) -> int:
     """How many of the best evidence sentences (best first) the LLM is shown: up to `max_sentences`, and past
     `min_sentences` only while their "[n] (outlet, date) sentence" lines fit in `max_chars`.

@@ -24,9 +24,9 @@ def test_prompt_evidence_keeps_sentences_within_the_character_budget():
 
 def test_prompt_evidence_always_shows_the_best_two_even_when_long():
     long = [(_hit(), "y" * 900)] * 4
-    assert prompt_evidence(long, max_chars=450) == 2
-    assert prompt_evidence(long[:1], max_chars=450) == 1
-    assert prompt_evidence([], max_chars=450) == 0
+    assert prompt_evidence(long, max_sentences=4, max_chars=450) == 2
+    assert prompt_evidence(long[:1], max_sentences=4, max_chars=450) == 1
+    assert prompt_evidence([], max_sentences=4, max_chars=450) == 0
 
 
 def test_question_message_follows_the_constant_prefix():
