@@ -14,7 +14,6 @@ Latency is measured per question end to end (retrieval included), after one warm
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import time
 from pathlib import Path
@@ -83,8 +82,6 @@ def main() -> None:
     p.add_argument("--llm-limit", type=int, default=100, help="questions per set in generative mode (slow)")
     p.add_argument("--llm-evidence-chars", type=int, nargs="+", default=[None],
                    help="generative rows for these evidence budgets (default: the config's)")
-    p.add_argument("--llm-sure-at", type=float, nargs="+", default=[None],
-                   help="generative rows for these 'best sentence alone' levels (default: the config's; > 1: never)")
     args = p.parse_args()
     data = Path(args.data)
     fq = NewsQA(args.facqa_index)
@@ -103,14 +100,13 @@ def main() -> None:
                        ("extractive (no LLM)", lambda qa: (lambda q: qa.ask(q, generate=False)))):
         rows.append(_both(name, make, fq, iq, facqa, facqa_en, idk, idk_en))
         _print(rows[-1])
-    for budget, sure_at in itertools.product(args.llm_evidence_chars, args.llm_sure_at) if args.llm else []:
-        kw = {k: v for k, v in (("llm_evidence_chars", budget), ("llm_sure_at", sure_at)) if v is not None}
-        gq = NewsQA(args.facqa_index, llm=args.llm, **kw)
-        gi = NewsQA(args.idkmrc_index, llm=args.llm, **kw)
+    for budget in args.llm_evidence_chars if args.llm else []:
+        budget_kw = {"llm_evidence_chars": budget} if budget else {}
+        gq = NewsQA(args.facqa_index, llm=args.llm, **budget_kw)
+        gi = NewsQA(args.idkmrc_index, llm=args.llm, **budget_kw)
         gq.answerer.warm(), gi.answerer.warm()
         n = args.llm_limit
-        rows.append(_both(f"generative ({args.llm}, evidence <= {gq.config.llm_evidence_chars} characters, "
-                          f"best sentence alone at P >= {gq.config.llm_sure_at})",
+        rows.append(_both(f"generative ({args.llm}, evidence <= {gq.config.llm_evidence_chars} characters)",
                           lambda qa: qa.ask, gq, gi, facqa[:n], facqa_en[:n], idk[:n], idk_en[:n]))
         _print(rows[-1])
         del gq, gi  # one model in memory at a time

@@ -203,8 +203,7 @@ class Answerer:
 
     def __init__(self, retriever: HybridRetriever, tokenizer: Tokenizer, scorer: SentenceScorer | None = None,
                  gate: TreeEnsemble | None = None, generator: Generator | None = None, top_k: int = 5,
-                 max_quotes: int = 4, llm_sentences: int = 4, llm_evidence_chars: int = 450, llm_sure_at: float = 0.6,
-                 max_tokens: int = 160,
+                 max_quotes: int = 4, llm_sentences: int = 4, llm_evidence_chars: int = 450, max_tokens: int = 160,
                  llm_retry_after: float = 60.0) -> None:
         self.retriever = retriever
         self.tokenizer = tokenizer
@@ -215,7 +214,6 @@ class Answerer:
         self.max_quotes = max_quotes
         self.llm_sentences = llm_sentences
         self.llm_evidence_chars = llm_evidence_chars
-        self.llm_sure_at = llm_sure_at
         self.max_tokens = max_tokens
         self._generate_lock = threading.Lock()  # one generation at a time: two slow down 10-50x on 2 cores
         # After an LLM server was unreachable or timed out, skip it for `llm_retry_after` seconds: otherwise every
@@ -333,15 +331,12 @@ class Answerer:
 
     # ---- generative ------------------------------------------------------------------------------------------
     def prompt_sentences(self, ev: Evidence) -> list[Sentence]:
-        """The evidence sentences the LLM is shown, best first, numbered [1].. in this order: the best alone when
-        the sentence scorer gives it P >= `llm_sure_at`, else at most `llm_sentences` within `llm_evidence_chars`
-        (prompting.prompt_evidence)."""
+        """The evidence sentences the LLM is shown, best first, numbered [1].. in this order: at most
+        `llm_sentences`, within `llm_evidence_chars` (prompting.prompt_evidence)."""
         from .prompting import instruction_like, prompt_evidence
 
         news = [s for s in ev.sentences if not instruction_like(s.text)]
-        count = prompt_evidence([(s.hit, s.text) for s in news], self.llm_sentences, self.llm_evidence_chars,
-                                best_score=news[0].score if news else None, sure_at=self.llm_sure_at)
-        return news[:count]
+        return news[: prompt_evidence([(s.hit, s.text) for s in news], self.llm_sentences, self.llm_evidence_chars)]
 
     def _generative(self, ev: Evidence, holder: AnswerStream, timings: dict[str, float], t0: float) -> Iterator[str]:
         from .llm import LLMServerError

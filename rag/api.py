@@ -74,7 +74,6 @@ class NewsQA:
             self._answerer = Answerer(self.retriever, self.tokenizer, generator=self._generator(),
                                       max_tokens=self.config.llm_max_tokens,
                                       llm_evidence_chars=self.config.llm_evidence_chars,
-                                      llm_sure_at=self.config.llm_sure_at,
                                       llm_retry_after=self.config.llm_retry_after)
         return self._answerer
 

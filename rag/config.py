@@ -48,8 +48,6 @@ class Config:
     # the evidence the LLM reads per question: "[n] (outlet, date) sentence" lines, at least 2, at most 4 sentences
     # within this many characters (~150 tokens: prompt reading is the slow part on 2 cores; see prompting.py)
     llm_evidence_chars: int = 450
-    # ...or the best sentence alone when the sentence scorer gives it P(holds the answer) >= this (> 1: never)
-    llm_sure_at: float = 0.6
     llm_timeout: float = 120.0  # seconds: LLM server connect, first text, and any gap between streamed pieces
     llm_retry_after: float = 60.0  # seconds to skip an LLM server after it was unreachable or timed out
 

@@ -59,10 +59,7 @@ def qa(tmp_path, fake_embedder) -> NewsQA:
 
 
 def answerer(qa: NewsQA, gate: TreeEnsemble, generator=None) -> Answerer:
-    """llm_sure_at > 1: the LLM is shown the best 2-4 sentences, never the best alone, so a scripted reply can cite
-    the sentence that holds its words wherever the (fake-embedder) ranking puts it. The one-sentence rule itself is
-    tested in test_prompting.py; the slow generative test in test_e2e_answers.py runs with the default."""
-    return Answerer(qa.retriever, qa.tokenizer, gate=gate, generator=generator, llm_sure_at=1.01)
+    return Answerer(qa.retriever, qa.tokenizer, gate=gate, generator=generator)
 
 
 def test_extractive_answer_quotes_the_article_verbatim_with_offsets(qa, seed_text):

@@ -122,10 +122,7 @@ def test_an_injection_the_filter_misses_is_dropped_as_off_topic(tmp_path, fake_e
     qa = index(tmp_path, fake_embedder, DISGUISED)
     assert not any(instruction_like(s) for s in DISGUISED["text"].split(". "))  # the filter really misses it
     gen = ObeyingGenerator(also_cite=also_cite)
-    # llm_sure_at > 1: the best 2-4 sentences are shown, so the disguised payload reaches the prompt (with the best
-    # sentence alone it might not, and this test is about what happens when it does)
-    answerer = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(), generator=gen, llm_sure_at=1.01)
-    ans = answerer.answer(QUESTIONS[0])
+    ans = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(), generator=gen).answer(QUESTIONS[0])
     assert "HACKED" in gen.prompts[0]  # the model saw the payload and obeyed: "HACKED [3]." / "HACKED [1][3]."
     assert ans.mode == "fallback"
     assert "HACKED" not in ans.lead and "Teguh Prakosa" in ans.lead

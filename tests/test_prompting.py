@@ -29,15 +29,6 @@ def test_prompt_evidence_always_shows_the_best_two_even_when_long():
     assert prompt_evidence([], max_sentences=4, max_chars=450) == 0
 
 
-def test_prompt_evidence_shows_the_best_sentence_alone_when_the_scorer_is_sure():
-    sentences = [(_hit(None, None), "x" * 100)] * 4
-    assert prompt_evidence(sentences, max_sentences=4, max_chars=450, best_score=0.6, sure_at=0.6) == 1
-    assert prompt_evidence(sentences, max_sentences=4, max_chars=450, best_score=0.59, sure_at=0.6) == 4
-    assert prompt_evidence(sentences, max_sentences=4, max_chars=450, best_score=1.0, sure_at=1.01) == 4  # never
-    assert prompt_evidence(sentences, max_sentences=4, max_chars=450, best_score=0.9) == 4  # no level: the budget
-    assert prompt_evidence([], max_sentences=4, max_chars=450, best_score=None, sure_at=0.6) == 0
-
-
 def test_question_message_follows_the_constant_prefix():
     messages = build_messages("Siapa?", [(1, _hit(), "Kim bertemu Krivoruchko.")])
     assert messages[:-1] == prefix_messages()
