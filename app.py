@@ -27,6 +27,7 @@ from rag.render import (
     answer_record,
     escape_markdown,
     partial_markdown,
+    reading_html,
     sources_html,
     status_line,
 )
@@ -131,9 +132,13 @@ def build_ui(qa: NewsQA, uploads_dir: Path, limits: UploadLimits = UploadLimits(
             raise gr.Error(str(exc)) from exc
         messages = list(messages or []) + [{"role": "user", "content": message},
                                            {"role": "assistant", "content": "…"}]
-        yield messages, PENDING, ""  # the panel says "searching" until the final answer brings its sources
+        yield messages, PENDING, ""  # "searching" until the sources are known: as the LLM starts, or at the end
         shown = ""
         for piece in stream:
+            if not piece:  # generative mode: the evidence is chosen and the model starts writing from it
+                if stream.reading:
+                    yield messages, reading_html(stream.reading, stream.hits, stream.language), ""
+                continue
             shown += piece
             messages[-1] = {"role": "assistant", "content": partial_markdown(shown)}
             yield messages, gr.skip(), ""

@@ -37,19 +37,21 @@ def baseline_answer(qa: NewsQA, question: str) -> Answer:
 
 
 def timed(fn):
-    """Wrap ask-like fn to record per-call latency (and first-token time for generative answers)."""
+    """Wrap ask-like fn to record per-call latency and, for generative answers, when things appeared: the
+    model's first token, the sources (the quotes it reads), the first verified sentence."""
     times: list[float] = []
-    first: list[float] = []
+    moments: dict[str, list[float]] = {"first_token": [], "sources": [], "first_shown": []}
 
     def call(q: str) -> Answer:
         t = time.perf_counter()
         ans = fn(q)
         times.append(time.perf_counter() - t)
-        if "first_token" in ans.timings:
-            first.append(ans.timings["first_token"])
+        for key, values in moments.items():
+            if key in ans.timings:
+                values.append(ans.timings[key])
         return ans
 
-    return call, times, first
+    return call, times, moments
 
 
 def pct(values: list[float], q: float) -> float:
@@ -61,14 +63,18 @@ def pct(values: list[float], q: float) -> float:
 
 def run(name: str, fn, sets: dict[str, list[dict]]) -> dict:
     row = {"mode": name}
-    all_times, all_first = [], []
+    all_times: list[float] = []
+    all_moments: dict[str, list[float]] = {}
     for set_name, questions in sets.items():
-        call, times, first = timed(fn)
+        call, times, moments = timed(fn)
         row[set_name] = answer_metrics(questions, call)
         all_times += times
-        all_first += first
+        for key, values in moments.items():
+            all_moments.setdefault(key, []).extend(values)
     row["p50"], row["p95"] = pct(all_times, 0.5), pct(all_times, 0.95)
-    row["first_p50"], row["first_p95"] = pct(all_first, 0.5), pct(all_first, 0.95)
+    row["first_p50"], row["first_p95"] = pct(all_moments["first_token"], 0.5), pct(all_moments["first_token"], 0.95)
+    row["sources_p50"], row["shown_p50"] = pct(all_moments["sources"], 0.5), pct(all_moments["first_shown"], 0.5)
+    row["shown_n"] = len(all_moments["first_shown"])
     return row
 
 
@@ -116,7 +122,7 @@ def _both(name, make, fq, iq, facqa, facqa_en, idk, idk_en) -> dict:
     a = run(name, make(fq), {"facqa": facqa, "facqa_en": facqa_en})
     b = run(name, make(iq), {"idk": idk, "idk_en": idk_en})
     a["idk"], a["idk_en"] = b["idk"], b["idk_en"]
-    for k in ("p50", "p95", "first_p50", "first_p95"):
+    for k in ("p50", "p95", "first_p50", "first_p95", "sources_p50", "shown_p50", "shown_n"):
         a[k] = (a[k], b[k])
     return a
 
@@ -134,6 +140,10 @@ def _print(r: dict) -> None:
               f"{m['verified']:.3f} | {m['tentative_answerable']:.3f} | {m['stated_unanswerable']:.3f} |")
     print(f"latency s, FacQA index: p50 {r['p50'][0]:.3f} p95 {r['p95'][0]:.3f}; IDK-MRC index: p50 {r['p50'][1]:.3f} "
           f"p95 {r['p95'][1]:.3f}; first token p50 {r['first_p50'][0]:.3f} p95 {r['first_p95'][0]:.3f}", flush=True)
+    if r["shown_n"][0] or r["shown_n"][1]:  # generative: when the reader saw something, per index
+        print(f"sources shown p50 {r['sources_p50'][0]:.3f} / {r['sources_p50'][1]:.3f} s; first verified sentence "
+              f"p50 {r['shown_p50'][0]:.3f} / {r['shown_p50'][1]:.3f} s ({r['shown_n'][0]} / {r['shown_n'][1]} "
+              f"answers had one)", flush=True)
 
 
 if __name__ == "__main__":

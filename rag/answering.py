@@ -139,11 +139,19 @@ class Evidence:
 
 
 class AnswerStream:
-    """Iterate for text pieces (as they become safe to show); `.answer` holds the final Answer afterwards."""
+    """Iterate for text pieces (as they become safe to show); `.answer` holds the final Answer afterwards.
+
+    In generative mode the first piece is "" and comes before the LLM is asked: by then `.reading` holds the
+    numbered evidence sentences the model writes from (`.hits`: their passages; `.language`), so a chat can
+    show the sources while the model writes. Generated text is only shown sentence by sentence, once verified,
+    which takes ~3 s on 2 cores; the quotes are there at once. The final answer cites these same numbers."""
 
     def __init__(self, pieces: Iterator[str]) -> None:
         self._pieces = pieces
         self.answer: Answer | None = None
+        self.reading: list[Citation] = []
+        self.hits: list[Hit] = []
+        self.language = ""  # the question's, once known (with `.reading`)
 
     def __iter__(self) -> Iterator[str]:
         yield from self._pieces
@@ -357,6 +365,10 @@ class Answerer:
                                            format_date(s.hit.date, "id"), s.text) if p)
                    for n, s in enumerate(numbered, 1)}
         dates = {n: s.hit.date for n, s in enumerate(numbered, 1)}
+        holder.reading = [_citation(n, s) for n, s in enumerate(numbered, 1)]
+        holder.hits, holder.language = list(ev.hits), ev.language
+        timings["sources"] = time.perf_counter() - t0
+        yield ""  # the sources are known: a chat shows them now, before the (slow) first verified sentence
         relevant = {n for n, s in enumerate(numbered, 1) if self._mentions_question(ev, s.text)}
         messages = build_messages(ev.question, [(n, s.hit, s.text) for n, s in enumerate(numbered, 1)], ev.language)
         kept: list[str] = []
@@ -373,6 +385,7 @@ class Answerer:
             checks.append(result)
             if result.passed and not result.refused:
                 kept.append(result.text)
+                timings.setdefault("first_shown", time.perf_counter() - t0)  # what the reader waits for
                 return (" " if len(kept) > 1 else "") + result.text
             return None
 

@@ -22,6 +22,10 @@ UNVERIFIED_NOTE = {
     "en": "Some generated sentences could not be verified against the sources and were removed.",
     "id": "Beberapa kalimat hasil model tidak dapat diverifikasi dengan sumber dan dihapus.",
 }
+READING_NOTE = {
+    "en": "Writing the answer from these sources. Each sentence is checked against them before it is shown.",
+    "id": "Jawaban sedang ditulis dari sumber ini. Setiap kalimat diperiksa terhadap sumber sebelum ditampilkan.",
+}
 PASSAGE_WINDOW = 280  # characters of the passage shown either side of the quote
 _MARKER = re.compile(r"\\\[(\d{1,2})\\\]")  # an escaped "[n]" (see escape_markdown)
 
@@ -66,6 +70,15 @@ def sources_html(answer: Answer | None) -> str:
     hits = {h.chunk_id: h for h in answer.hits}
     cards = "\n".join(source_card(c, hits.get(c.chunk_id), answer.language) for c in answer.citations)
     return f'<div class="src-list">{cards}</div>'
+
+
+def reading_html(citations: list[Citation], hits: list[Hit], language: str) -> str:
+    """The source panel while the LLM writes: the numbered evidence it was given, marked as pending (the final
+    answer's panel replaces it with the sources its verified sentences cite, under the same numbers)."""
+    by_chunk = {h.chunk_id: h for h in hits}
+    note = html.escape(READING_NOTE.get(language, READING_NOTE["en"]))
+    cards = "\n".join(source_card(c, by_chunk.get(c.chunk_id), language) for c in citations)
+    return f'<div class="src-list src-pending"><div class="src-empty">{note}</div>\n{cards}</div>'
 
 
 def source_card(c: Citation, hit: Hit | None, language: str) -> str:

@@ -11,8 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from app_server import XSS_SCRIPT
+from app_server import XSS_SCRIPT, start_app, stop_app
 from conftest import ROOT
+from fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.slow
 
@@ -170,3 +171,31 @@ def test_upload_indexes_the_good_file_and_reports_the_broken_one(page_at, tmp_pa
     ask(page, "Berapa magnitudo gempa di Sumedang?")
     assert "5,1" in page.locator(ANSWERS).last.inner_text()
     assert "Sumedang" in page.locator("#src-1").inner_text()
+
+
+def test_sources_show_while_the_llm_writes_and_the_answer_replaces_them(browser, tmp_path):
+    """Generative mode (an OpenAI-compatible server that takes 3 s to start answering): the quotes the model reads
+    are in the source panel, marked pending, long before its first verified sentence; then the final answer and
+    the sources it cites."""
+    with FakeOpenAI() as llm:
+        llm.pings, llm.ping_every = 30, 0.1
+        llm.pieces = ["Kim Jong-un met Aleksey Krivoruchko ", "in Pyongyang [1]."]
+        app = start_app(tmp_path, env={"RAG_LLM": "openai", "RAG_LLM_URL": llm.url, "RAG_LLM_MODEL": "m"})
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = ctx.new_page()
+            page.goto(app.url, wait_until="networkidle")
+            page.fill("#question textarea", "Who did Kim meet on 18 July?")
+            page.press("#question textarea", "Enter")
+            page.wait_for_selector("#sources .src-pending .src-card", timeout=ANSWER_TIMEOUT_MS)
+            assert "Writing the answer from these sources" in page.locator("#sources").inner_text()
+            assert "Krivoruchko" in page.locator("#sources").inner_text()
+            assert "Krivoruchko" not in page.locator(ANSWERS).last.inner_text()  # the model has not answered yet
+            screenshot(page, "reading.png")
+            page.wait_for_function("() => !document.querySelector('#sources .src-pending')", timeout=ANSWER_TIMEOUT_MS)
+            assert "Krivoruchko" in page.locator(ANSWERS).last.inner_text()
+            assert "Krivoruchko" in page.locator("#src-1 mark").inner_text()
+            assert page.locator("#sources .src-card").count() == 1  # only what the verified answer cites
+        finally:
+            ctx.close()
+            stop_app(app)

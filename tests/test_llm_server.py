@@ -62,7 +62,7 @@ def ask(qa: NewsQA, url: str, question: str, timeout: float = 0.5, **config: obj
     pieces = list(stream)
     assert stream.answer is not None
     assert "".join(pieces) == stream.answer.text  # what was streamed is what the final answer shows
-    return stream.answer, pieces
+    return stream.answer, [p for p in pieces if p]  # "" only says the evidence is chosen (see the test below)
 
 
 def assert_grounded_fallback(ans: Answer, note: str) -> None:
@@ -74,6 +74,27 @@ def assert_grounded_fallback(ans: Answer, note: str) -> None:
 
 
 # ---- fast: a fake server ---------------------------------------------------------------------------------------
+
+def test_the_evidence_is_known_before_the_server_is_asked_and_the_answer_cites_its_numbers(seed_qa, fake):
+    """A chat can show the quotes while the model writes: the stream's first piece is "" with `.reading` set, sent
+    before any request, and the final answer's citations are those same numbered sentences."""
+    fake.pieces = [GOOD]
+    generator = make_generator(seed_qa.config.with_(llm="openai", llm_url=fake.url, llm_model="m", llm_timeout=1))
+    stream = Answerer(seed_qa.retriever, seed_qa.tokenizer, gate=constant_gate(), generator=generator).stream(KIM_EN)
+    pieces = iter(stream)
+    assert next(pieces) == "" and fake.chat_requests() == []
+    reading = stream.reading
+    assert [c.number for c in reading] == list(range(1, len(reading) + 1)) and stream.language == "en"
+    assert any("Krivoruchko" in c.quote for c in reading) and {c.chunk_id for c in reading} <= {
+        h.chunk_id for h in stream.hits}
+    rest = list(pieces)
+    prompt = fake.chat_requests()[0]["body"]["messages"][-1]["content"]
+    assert all(" ".join(c.quote.split()) in " ".join(prompt.split()) for c in reading)  # what the model read
+    ans = stream.answer
+    assert ans.mode == "generative" and "".join(rest) == ans.text
+    assert ans.citations == [c for c in reading if c.number == 1]
+    assert 0 < ans.timings["sources"] < ans.timings["first_token"] <= ans.timings["first_shown"]
+
 
 def test_answer_through_a_server_is_streamed_and_verified(seed_qa, fake):
     fake.pieces = ["Kim Jong-un met ", "Aleksey Krivoruchko ", "in Pyongyang [1]. ", "They met on Thursday [1]."]

@@ -9,6 +9,7 @@ from rag.render import (
     answer_markdown,
     answer_record,
     passage_html,
+    reading_html,
     sources_html,
     status_line,
 )
@@ -66,6 +67,16 @@ def test_passage_falls_back_to_the_quote_context_when_offsets_do_not_line_up():
     assert passage_html(c, _hit(start=5000)) == f"<mark>{QUOTE}</mark>"
     c.context = "Sebelumnya. " + QUOTE
     assert passage_html(c, None) == f"Sebelumnya. <mark>{QUOTE}</mark>"
+
+
+def test_reading_panel_shows_the_evidence_as_pending_in_the_question_language():
+    """While the LLM writes: the numbered quotes with their highlighted passages, marked pending (the final
+    answer's panel replaces it), article text escaped as everywhere."""
+    ans = _answer(title="<b>Judul</b>")
+    out = reading_html(ans.citations, ans.hits, "id")
+    assert 'class="src-list src-pending"' in out and "Jawaban sedang ditulis" in out
+    assert 'id="src-1"' in out and f"<mark>{QUOTE}</mark>" in out and "&lt;b&gt;Judul" in out
+    assert "Writing the answer" in reading_html(ans.citations, ans.hits, "en")
 
 
 def test_refusal_panel_says_nothing_answers_and_counts_what_was_searched():
