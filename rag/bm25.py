@@ -85,6 +85,15 @@ class Bm25Index:
         indptr = self._bm25.scores["indptr"]
         return np.asarray(self._bm25.scores["indices"][indptr[tid] : indptr[tid + 1]])
 
+    def contains(self, token: str, positions: np.ndarray) -> np.ndarray:
+        """Which of the chunks at `positions` contain `token`: a binary search in its postings (ascending: bm25s
+        builds its matrix in chunk order), so a frequent token's long postings cost log(n), not a sort."""
+        postings = self.postings(token)
+        if postings.size == 0:
+            return np.zeros(len(positions), dtype=bool)
+        at = np.minimum(np.searchsorted(postings, positions), postings.size - 1)
+        return postings[at] == positions
+
     def idf(self, query_tokens: Sequence[str]) -> dict[str, float]:
         """Robertson-Sparck Jones IDF of each token (0 for tokens not in the index), from the index's postings."""
         if self._bm25 is None:

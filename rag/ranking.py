@@ -86,10 +86,10 @@ def candidate_features(terms: QueryTerms, bm25: Bm25Index, passage_texts: Sequen
     covered = np.zeros(len(ids))
     for token, weight in terms.idf.items():
         if weight > 0:
-            covered += weight * np.isin(positions, bm25.postings(token))
+            covered += weight * bm25.contains(token, positions)
     neutral_hits = np.zeros(len(ids))
     for token in terms.neutral:
-        neutral_hits += np.isin(positions, bm25.postings(token))
+        neutral_hits += bm25.contains(token, positions)
     idf_total = sum(terms.idf.values()) or 1.0
     lengths = np.where(positions >= 0, bm25.lengths[np.maximum(positions, 0)], 0)
     is_en = 1.0 if terms.language != "id" else 0.0

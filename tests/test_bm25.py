@@ -49,3 +49,19 @@ def test_save_and_load_round_trip(tmp_path):
     q = tok("Banjir Jakarta")
     assert np.allclose(loaded.scores(q), index.scores(q))
     assert Bm25Index.load_tokens(tmp_path / "bm25")["b"] == tok("x")
+
+
+def test_contains_agrees_with_a_plain_membership_test_over_many_chunks():
+    """`contains` binary-searches the postings, which must therefore be ascending: checked on 2,000 chunks
+    against np.isin, with positions outside the index (-1) among those asked."""
+    rng = np.random.default_rng(7)
+    vocab = [f"kata{i}" for i in range(60)]
+    tokens = [list(rng.choice(vocab, size=rng.integers(1, 30))) for _ in range(2000)]
+    index = Bm25Index.build([f"c{i}" for i in range(2000)], tokens, ["s"] * 2000, [0] * 2000)
+    positions = np.concatenate([rng.choice(2000, size=80, replace=False), [-1]])
+    for token in vocab[:20] + ["unknown"]:
+        postings = index.postings(token)
+        assert np.all(np.diff(postings) > 0)
+        expected = np.array([token in tokens[p] if p >= 0 else False for p in positions])
+        assert (index.contains(token, positions) == expected).all()
+        assert (np.isin(positions, postings) == expected).all()
