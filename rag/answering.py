@@ -144,7 +144,7 @@ class AnswerStream:
     In generative mode the first piece is "" and comes before the LLM is asked: by then `.reading` holds the
     numbered evidence sentences the model writes from (`.hits`: their passages; `.language`), so a chat can
     show the sources while the model writes. Generated text is only shown sentence by sentence, once verified,
-    which takes ~3 s on 2 cores; the quotes are there at once. The final answer cites these same numbers."""
+    which takes 2-3 s on 2 cores; the quotes are there at once. The final answer cites these same numbers."""
 
     def __init__(self, pieces: Iterator[str]) -> None:
         self._pieces = pieces
