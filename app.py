@@ -136,8 +136,7 @@ def build_ui(qa: NewsQA, uploads_dir: Path, limits: UploadLimits = UploadLimits(
         shown = ""
         for piece in stream:
             if not piece:  # generative mode: the evidence is chosen and the model starts writing from it
-                if stream.reading:
-                    yield messages, reading_html(stream.reading, stream.hits, stream.language), ""
+                yield messages, reading_html(stream.reading, stream.hits, stream.language), ""
                 continue
             shown += piece
             messages[-1] = {"role": "assistant", "content": partial_markdown(shown)}

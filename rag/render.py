@@ -67,18 +67,21 @@ def sources_html(answer: Answer | None) -> str:
     if not answer.citations:
         note = REFUSAL_NOTE.get(answer.language, REFUSAL_NOTE["en"]).format(n=len(answer.hits))
         return f'<div class="src-empty">{html.escape(note)}</div>'
-    hits = {h.chunk_id: h for h in answer.hits}
-    cards = "\n".join(source_card(c, hits.get(c.chunk_id), answer.language) for c in answer.citations)
-    return f'<div class="src-list">{cards}</div>'
+    return f'<div class="src-list">{_cards(answer.citations, answer.hits, answer.language)}</div>'
 
 
 def reading_html(citations: list[Citation], hits: list[Hit], language: str) -> str:
     """The source panel while the LLM writes: the numbered evidence it was given, marked as pending (the final
     answer's panel replaces it with the sources its verified sentences cite, under the same numbers)."""
-    by_chunk = {h.chunk_id: h for h in hits}
     note = html.escape(READING_NOTE.get(language, READING_NOTE["en"]))
-    cards = "\n".join(source_card(c, by_chunk.get(c.chunk_id), language) for c in citations)
+    cards = _cards(citations, hits, language)
     return f'<div class="src-list src-pending"><div class="src-empty">{note}</div>\n{cards}</div>'
+
+
+def _cards(citations: list[Citation], hits: list[Hit], language: str) -> str:
+    """One card per citation, each with the passage of the hit it was quoted from."""
+    by_chunk = {h.chunk_id: h for h in hits}
+    return "\n".join(source_card(c, by_chunk.get(c.chunk_id), language) for c in citations)
 
 
 def source_card(c: Citation, hit: Hit | None, language: str) -> str:
