@@ -268,11 +268,13 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         # is there a phrase of the asked kind that the question does not already contain (rag/extraction.py)?
         from .extraction import extract_short_answer
 
-        short = extract_short_answer(question, best.text, best.context, best.hit.date)
+        # glossary=False: the shipped trees were fitted on the extractor without it (see extract_short_answer)
+        short = extract_short_answer(question, best.text, best.context, best.hit.date, glossary=False)
         x["short_answer_best"] = 1.0 if short else 0.0
         x["short_answer_score_best"] = short.score if short else -5.0
         x["short_answer_any_top3"] = float(sum(
-            extract_short_answer(question, s.text, s.context, s.hit.date) is not None for s in sentences[:3]))
+            extract_short_answer(question, s.text, s.context, s.hit.date, glossary=False) is not None
+            for s in sentences[:3]))
     return np.asarray([x[f] for f in FEATURES], dtype=np.float64)
 
 

@@ -108,6 +108,12 @@ def test_seed_question_the_article_cannot_answer_is_never_stated_with_confidence
     assert ans.refused or (ans.tentative and ans.lead.startswith(TENTATIVE[q["language"]])), ans.text
 
 
+def test_english_question_gets_a_short_answer_it_does_not_already_name(qa):
+    """"Russian" is read as the article's "Rusia" (the glossary), so the place is the short answer, not Rusia."""
+    ans = qa.ask("Where did Kim Jong-un meet the Russian delegation?")
+    assert ans.short_answer == "Pyongyang" and ans.lead.startswith("Pyongyang, according to [1]"), ans.lead
+
+
 def test_follow_up_question_uses_the_conversation(qa):
     first = "Who did Kim meet on 18 July?"
     history = [("user", first), ("assistant", qa.ask(first).text)]

@@ -45,6 +45,16 @@ def test_where_is_the_place_after_di(question):
     assert ans.text == "Pyongyang"
 
 
+def test_an_english_question_names_its_words_in_indonesian_through_the_glossary():
+    """"Russian" is the sentence's "Rusia": not a new phrase, so not the answer to where they met."""
+    question = "Where did Kim Jong-un meet the Russian delegation?"
+    ans = check(extract_short_answer(question, MEETING, reference_date=SEED_DATE), MEETING, "where")
+    assert ans.text == "Pyongyang"
+    # the switch the trained evidence and answerability models use (their features were fitted without it)
+    plain = extract_short_answer(question, MEETING, reference_date=SEED_DATE, glossary=False)
+    assert plain is not None and plain.text == "Rusia"
+
+
 @pytest.mark.parametrize("question", [
     "When did Kim Jong-un meet Krivoruchko?",
     "Kapan pertemuan Kim Jong-un dengan delegasi Rusia?",
