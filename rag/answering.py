@@ -334,8 +334,11 @@ class Answerer:
     def _short_answer(self, ev: Evidence, best: Sentence) -> ShortAnswer | None:
         from .extraction import extract_short_answer
 
-        # qtype left to the extractor: it corrects answer_type for "-kah" forms and "di kota manakah" (where)
-        return extract_short_answer(ev.question, best.text, best.context, best.hit.date)
+        # qtype left to the extractor: it corrects answer_type for "-kah" forms and "di kota manakah" (where).
+        # The glossary only changes English questions; asking without it otherwise reuses the memoised result
+        # the sentence scorer already computed for this sentence.
+        return extract_short_answer(ev.question, best.text, best.context, best.hit.date,
+                                    glossary=ev.language != "id")
 
     # ---- generative ------------------------------------------------------------------------------------------
     def prompt_sentences(self, ev: Evidence) -> list[Sentence]:
