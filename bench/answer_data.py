@@ -11,9 +11,12 @@ import hashlib
 import pickle
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -21,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from rag import NewsQA  # noqa: E402
 from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
 from rag.query import detect_language  # noqa: E402
-from rag.records import Hit  # noqa: E402
+from rag.records import Article, Hit  # noqa: E402
 
 CACHE = Path("/work/cache/answer_hits")
 DEPTH = 30
@@ -98,6 +101,71 @@ def retrieval_fingerprint(english: bool) -> str:
 def without_article(hits: Sequence[Hit], article_id: str, k: int) -> list[Hit]:
     """The top k hits once an article is gone from the index (its chunks dropped, the rest move up)."""
     return [h for h in hits if h.article_id != article_id][:k]
+
+
+@dataclass(frozen=True)
+class IdfTable:
+    """A frozen copy of a small index's document frequencies: `idf` answers as `Bm25Index.idf` did for that
+    index, so features can be recomputed from cached hits after the index itself is gone."""
+
+    num_docs: int
+    df: dict[str, int]
+
+    @classmethod
+    def of(cls, bm25) -> IdfTable:
+        if bm25._bm25 is None:
+            return cls(0, {})
+        indptr = bm25._bm25.scores["indptr"]
+        return cls(int(bm25._bm25.scores["num_docs"]),
+                   {t: int(indptr[i + 1] - indptr[i]) for t, i in bm25._bm25.vocab_dict.items() if i + 1 < len(indptr)})
+
+    def idf(self, query_tokens: Sequence[str]) -> dict[str, float]:
+        n = self.num_docs
+        return {t: float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if (df := self.df.get(t, 0)) else 0.0
+                for t in query_tokens}
+
+
+def small_archive_hits(name: str, questions: Sequence[dict[str, Any]], archive_ids: Sequence[str | tuple[str, ...]],
+                       articles: Mapping[str, Article], embedder=None,
+                       cache: Path = CACHE) -> list[tuple[list[Hit], IdfTable]]:
+    """Per question: its top hits and the IDF table of an archive that holds only `archive_ids[i]` (one article
+    id, or a tuple of them).
+
+    The answerability trees are trained on retrieval from collections of thousands of passages; in an archive of
+    one article (the app's bundled corpus) their retrieval-score and IDF features take values they never saw.
+    These rows let a second tree set learn that regime: each archive is a real index (Chroma + BM25) in a
+    temporary folder, built once for all questions asked of it."""
+    import shutil
+    import tempfile
+
+    key = hashlib.sha1(repr((HITS_VERSION, "single", [q["question"] for q in questions], list(archive_ids),
+                             retrieval_fingerprint(True))).encode()).hexdigest()[:12]
+    path = cache / f"{name}-single-{key}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    by_archive: dict[str | tuple[str, ...], list[int]] = {}
+    for i, a in enumerate(archive_ids):
+        by_archive.setdefault(a, []).append(i)
+    out: list[tuple[list[Hit], IdfTable] | None] = [None] * len(questions)
+    t = time.time()
+    for n, (article_id, rows) in enumerate(by_archive.items()):
+        folder = Path(tempfile.mkdtemp(prefix="single-archive-"))
+        try:
+            qa = NewsQA(folder, embedder=embedder, llm="none")
+            qa.add([articles[a] for a in ((article_id,) if isinstance(article_id, str) else article_id)],
+                   show_progress=False)
+            embedder = qa.embedder
+            table = IdfTable.of(qa.store.bm25)
+            for i in rows:
+                out[i] = (qa.search(questions[i]["question"], k=DEPTH), table)
+            qa.store.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if n % 250 == 249:
+            print(f"  {name}: {n + 1}/{len(by_archive)} archives in {time.time() - t:.0f}s", flush=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(out))
+    return out  # type: ignore[return-value]
 
 
 def open_index(index: str, data: Path, passages_file: str) -> NewsQA:

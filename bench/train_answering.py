@@ -2,6 +2,7 @@
 
     python bench/train_answering.py evidence [--write]       # sentence scorer -> rag/evidence_model.json
     python bench/train_answering.py answerability [--write]  # refusal trees  -> rag/answerability.json
+    python bench/train_answering.py answerability --regime single [--write]  # -> rag/answerability_single.json
 
 Evidence: every sentence of the top 5 hybrid hits of a FacQA train question (Indonesian + 280 translated
 English) is labelled 1 when it contains a gold answer; logistic regression, C chosen on the last 20% of train.
@@ -9,6 +10,9 @@ Answerability: one row per question: IDK-MRC train (is_impossible -> refuse) + F
 FacQA train questions with their gold passage removed from the hits (refuse: news-domain negatives), each with
 English versions of part of its questions (bench/data: 600 IDK-MRC train, 280 FacQA train), so English questions
 are not judged by trees that only ever saw Indonesian ones.
+`--regime single`: the same questions, each asked of an archive that holds one article (its own passage; for the
+gold-removed copies, the passage the full index ranks first without the gold one), for the trees that judge small
+archives (answerability.SMALL_ARCHIVE_CHUNKS); ~25 min to build those archives once, then cached.
 Hits come from bench/answer_data.py (cached). Valid numbers are printed, never used for choices.
 """
 from __future__ import annotations
@@ -25,11 +29,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from answer_data import cached_hits, open_index, question_sets, without_article  # noqa: E402
+from answer_data import (cached_hits, open_index, question_sets, small_archive_hits,  # noqa: E402
+                         without_article)
 
 from rag.answerability import FEATURES as A_FEATURES  # noqa: E402
-from rag.answerability import TreeEnsemble, answerability_features, missing_stems  # noqa: E402
+from rag.answerability import DEFAULT_MODEL as ARCHIVE_MODEL  # noqa: E402
+from rag.answerability import (SINGLE_ARCHIVE_MODEL, TreeEnsemble, answerability_features,  # noqa: E402
+                               missing_stems)
 from rag.bm25 import Tokenizer  # noqa: E402
+from rag.evaluation import passages_as_articles  # noqa: E402
 from rag.evidence import (SENTENCE_FEATURES, SentenceScorer, question_terms, rank_sentences,  # noqa: E402
                           sentence_features, split_hits, with_date_words)
 
@@ -157,12 +165,13 @@ def print_cross_validation(rows_id: list, rows_en: list, c: float, folds: int = 
               f"en {correct['en'] / len(ren):.3f}")
 
 
-def answerability_rows(qa, questions, hits_per_q, tokenizer, scorer, drop_gold: bool):
-    """Feature rows (lexicon features left at 0) and, per question, its missing stems vs (best window, top passage)."""
+def answerability_rows(qa, questions, hits_per_q, tokenizer, scorer, drop_gold: bool, idf_tables=None):
+    """Feature rows (lexicon features left at 0) and, per question, its missing stems vs (best window, top passage).
+    `idf_tables`: per question, the IDF of the archive its hits came from (default: `qa`'s index)."""
     xs, missing = [], []
-    for q, hits in zip(questions, hits_per_q):
+    for i, (q, hits) in enumerate(zip(questions, hits_per_q)):
         top = without_article(hits, q["passage_id"], TOP) if drop_gold else hits[:TOP]
-        terms = question_terms(q["question"], tokenizer, qa.store.bm25, top)
+        terms = question_terms(q["question"], tokenizer, idf_tables[i] if idf_tables else qa.store.bm25, top)
         sents = rank_sentences(terms, tokenizer, top, scorer, q["question"])
         xs.append(answerability_features(q["question"], terms, tokenizer, top, sents))
         q_stems = tokenizer(terms.analysis)
@@ -210,17 +219,8 @@ def refusal_curve(p_answerable: np.ndarray, unanswerable: np.ndarray, thresholds
     return out
 
 
-def run_answerability(args) -> None:
-    from sklearn.ensemble import GradientBoostingClassifier
-    from sklearn.metrics import roc_auc_score
-
-    data = Path(args.data)
-    sets = question_sets(data)
-    tok = Tokenizer()
-    scorer = SentenceScorer.load()
-    fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
-    iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
-    t0 = time.time()
+def archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict]:
+    """Rows for questions asked of the whole collections (the shipped trees' regime)."""
     feats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     missing: dict[str, list] = {}
     for name, qa in (("idkmrc_train", iq), ("idkmrc_valid", iq), ("idkmrc_train_en", iq), ("idkmrc_valid_en", iq)):
@@ -234,6 +234,50 @@ def run_answerability(args) -> None:
         feats[name] = (x, np.ones(len(qs), dtype=np.int64))
         x, missing[name + "_nogold"] = answerability_rows(fq, qs, hits, tok, scorer, True)
         feats[name + "_nogold"] = (x, np.zeros(len(qs), dtype=np.int64))
+    return feats, missing
+
+
+def single_article_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict]:
+    """The same parts, each question asked of an archive holding one article: IDK-MRC questions of their own
+    passage (answerable or a minimal edit), FacQA questions of their gold passage (answerable) and of the passage
+    the full index ranks first once the gold one is gone (a related article that does not answer: refuse)."""
+    data = Path(args.data)
+    articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
+                for a in passages_as_articles(data / f)}
+    feats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    missing: dict[str, list] = {}
+    embedder = fq.embedder
+    for name in ("idkmrc_train", "idkmrc_valid", "idkmrc_train_en", "idkmrc_valid_en"):
+        _, qs = sets[name]
+        got = small_archive_hits(name, qs, [q["passage_id"] for q in qs], articles, embedder)
+        x, missing[name] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got])
+        feats[name] = (x, np.array([not q["is_impossible"] for q in qs], dtype=np.int64))
+    for name in ("facqa_train", "facqa_train_en", "facqa_valid", "facqa_valid_en"):
+        _, qs = sets[name]
+        got = small_archive_hits(name, qs, [q["passage_id"] for q in qs], articles, embedder)
+        x, missing[name] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got])
+        feats[name] = (x, np.ones(len(qs), dtype=np.int64))
+        nearest = [without_article(h, q["passage_id"], 1)[0].article_id for q, h in zip(qs, cached_hits(fq, name, qs))]
+        got = small_archive_hits(name + "_nogold", qs, nearest, articles, embedder)
+        x, missing[name + "_nogold"] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False,
+                                                          [t for _, t in got])
+        feats[name + "_nogold"] = (x, np.zeros(len(qs), dtype=np.int64))
+    return feats, missing
+
+
+def run_answerability(args) -> None:
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    data = Path(args.data)
+    sets = question_sets(data)
+    tok = Tokenizer()
+    scorer = SentenceScorer.load()
+    fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
+    iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
+    t0 = time.time()
+    build = single_article_features if args.regime == "single" else archive_features
+    feats, missing = build(args, sets, tok, scorer, fq, iq)
     # missing-word lexicon: learned on IDK-MRC train (minimal edits) + FacQA train (answerable news questions);
     # cross-fitted (5 folds) for the training rows so the trees never see a lexicon that saw their own label.
     # (Adding the English rows' glossary stems to it was tried: a tie on train — out-of-fold IDK-MRC precision/recall
@@ -300,7 +344,11 @@ def run_answerability(args) -> None:
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
     model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon)
     assert np.allclose(model.probability(feats["idkmrc_valid"][0]), m.predict_proba(feats["idkmrc_valid"][0])[:, 1])
-    _check_runtime_features(iq, sets["idkmrc_valid"][1][:25], feats["idkmrc_valid"][0][:25], tok, scorer, lexicon)
+    if args.regime == "single":
+        _check_single_archive_features(data, sets["idkmrc_valid"][1][:10], feats["idkmrc_valid"][0][:10], tok, scorer,
+                                       lexicon, fq.embedder)
+    else:
+        _check_runtime_features(iq, sets["idkmrc_valid"][1][:25], feats["idkmrc_valid"][0][:25], tok, scorer, lexicon)
     print("feature importances:")
     for name, imp in sorted(zip(A_FEATURES, m.feature_importances_), key=lambda kv: -kv[1])[:15]:
         print(f"  {name:<30}{imp:.3f}")
@@ -314,6 +362,18 @@ def run_answerability(args) -> None:
     ex, ey = feats["idkmrc_valid_en"]
     p_idk_en = model.probability(ex)
     print(f"VALID AUC idk-mrc English ({len(ey)}): {roc_auc_score(ey, p_idk_en):.3f}")
+    if args.regime == "single":  # baseline in the same run: the shipped archive trees on the same rows
+        shipped = TreeEnsemble.load(ARCHIVE_MODEL)
+        fac_rows = np.vstack([feats["facqa_valid"][0], feats["facqa_valid_nogold"][0]])
+        fac_y = np.r_[np.ones(len(feats["facqa_valid"][0])), np.zeros(len(feats["facqa_valid_nogold"][0]))]
+        for label, (px, py) in (("idk-mrc", (vx, vy)), ("idk-mrc English", (ex, ey)),
+                                ("FacQA answerable-vs-gold-removed", (fac_rows, fac_y))):
+            print(f"  archive trees, AUC {label} {roc_auc_score(py, shipped.probability(px)):.3f}")
+        t = shipped.threshold
+        base = refusal_curve(shipped.probability(vx), vy == 0, [t])[0]
+        fac, nogold = ((shipped.probability(feats[p][0]) < t).mean() for p in ("facqa_valid", "facqa_valid_nogold"))
+        print(f"  archive trees at their threshold {t:.3f}: IDK-MRC precision {base[1]:.3f} recall {base[2]:.3f}; "
+              f"FacQA refused {fac:.3f}, FacQA gold removed refused {nogold:.3f}")
     print(f"{'threshold':>10}{'IDK prec':>10}{'IDK rec':>10}{'FacQA refused':>15}{'FacQA-en refused':>18}"
           f"{'FacQA nogold refused':>22}{'IDK-en prec':>13}{'IDK-en rec':>12}")
     grid = sorted({round(float(t), 3) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)})
@@ -325,15 +385,17 @@ def run_answerability(args) -> None:
     print(f"(train FacQA refused at threshold: {(fac_train < threshold).mean():.3f})")
     if args.write:
         prec_rec = refusal_curve(p_idk, vy == 0, [threshold])[0]
-        model.info = {"trained_on": "IDK-MRC train (+600 en) + FacQA train (+280 en) answerable and gold-removed",
+        model.info = {"trained_on": "IDK-MRC train (+600 en) + FacQA train (+280 en) answerable and gold-removed"
+                                    + (", each asked of a one-article archive" if args.regime == "single" else ""),
                       "depth": depth, "n_estimators": n, "date": time.strftime("%Y-%m-%d"),
                       "threshold_rule": f"largest threshold with out-of-fold IDK-MRC train refusal precision >= "
                                         f"{args.min_precision} and <= {args.max_facqa_refusal:.1%} of FacQA train "
                                         "questions refused (5 folds grouped by question)",
                       "valid": {"idkmrc_precision": round(prec_rec[1], 3), "idkmrc_recall": round(prec_rec[2], 3),
                                 "facqa_refused": round(float((p_fac < threshold).mean()), 3)}}
-        model.save()
-        print("wrote rag/answerability.json")
+        path = SINGLE_ARCHIVE_MODEL if args.regime == "single" else ARCHIVE_MODEL
+        model.save(path)
+        print(f"wrote {path.relative_to(ROOT)}")
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str], parts: np.ndarray, depth: int,
@@ -404,6 +466,30 @@ def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, le
         assert np.allclose(answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon), row), q
 
 
+def _check_single_archive_features(data: Path, questions, expected: np.ndarray, tok, scorer, lexicon,
+                                   embedder) -> None:
+    """The same check for the one-article regime: rebuild each question's archive as the app would and compare."""
+    import shutil
+    import tempfile
+
+    from rag import NewsQA
+
+    articles = {a.id: a for a in passages_as_articles(data / "passages_idkmrc.jsonl")}
+    for q, row in zip(questions, expected):
+        folder = Path(tempfile.mkdtemp(prefix="single-check-"))
+        try:
+            qa = NewsQA(folder, embedder=embedder, llm="none")
+            qa.add([articles[q["passage_id"]]], show_progress=False)
+            hits = qa.search(q["question"], k=TOP)
+            terms = question_terms(q["question"], tok, qa.store.bm25, hits)
+            sents = rank_sentences(terms, tok, hits, scorer, q["question"])
+            got = answerability_features(q["question"], terms, tok, hits, sents, lexicon)
+            qa.store.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        assert np.allclose(got, row), q
+
+
 def _split(rows: list) -> tuple[list, list]:
     cut = int(len(rows) * 0.8)
     return rows[:cut], rows[cut:]
@@ -423,6 +509,9 @@ def main() -> None:
                    help="operating point: refuse at most this share of answerable FacQA train questions (out of fold)")
     p.add_argument("--min-precision", type=float, default=0.80,
                    help="operating point: IDK-MRC train refusal precision at least this (out of fold)")
+    p.add_argument("--regime", choices=["archive", "single"], default="archive",
+                   help="answerability: questions asked of the whole collections (rag/answerability.json) or of "
+                        "one-article archives (rag/answerability_single.json)")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
     run_evidence(args) if args.what == "evidence" else run_answerability(args)
