@@ -8,7 +8,10 @@ a swapped name, a different year, an inserted "tidak", an antonym), how well the
 whether it holds a phrase of the kind asked for. Trained on IDK-MRC train plus FacQA train questions with
 their gold passage removed, and English versions of part of both (bench/train_answering.py, bench/data/); the
 trees are stored as plain JSON (`rag/answerability.json`)
-and evaluated with numpy, so no pickle and no scikit-learn at run time.
+and evaluated with numpy, so no pickle and no scikit-learn at run time. A second tree set over the same features
+(`rag/answerability_single.json`) was fitted on the same questions each asked of an archive holding one article:
+it judges archives of at most SMALL_ARCHIVE_CHUNKS chunks, such as the bundled corpus, where retrieval scores
+and IDF take values the collection trees never saw.
 """
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ from .ranking import QueryTerms, answer_evidence
 from .records import Hit
 
 DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
+# The same features, trees fitted on questions asked of one-article archives (see SMALL_ARCHIVE_CHUNKS)
+SINGLE_ARCHIVE_MODEL = Path(__file__).with_name("answerability_single.json")
 
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -109,6 +114,12 @@ FEATURES = (
 # No answer-type one-hot features: their weights would only learn each training set's share of unanswerable
 # "where" or "who" questions, a base rate that does not carry over to a user's archive.
 
+
+# Archives of at most this many searchable chunks are judged by the trees fitted on one-article archives
+# (SINGLE_ARCHIVE_MODEL, Answerer.gate_for). Measured on train questions asked of archives of their passage and its
+# nearest neighbours (bench/RESULTS.md, "Answerability in a one-article archive"): the small-archive trees separate
+# better at 1 and 3 articles (1-4 chunks); at 10 articles (10-14 chunks) the two tree sets are even, one AUC each.
+SMALL_ARCHIVE_CHUNKS = 8
 
 # The operating point (TreeEnsemble.threshold, ~0.375) sits below even odds so that answerable questions are not
 # refused; an answer between it and CONFIDENT_AT is a coin flip. Out of fold on train (`bench/train_answering.py

@@ -21,20 +21,21 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .answerability import DEFAULT_MODEL as GATE_MODEL
+from .answerability import SINGLE_ARCHIVE_MODEL, SMALL_ARCHIVE_CHUNKS
 from .answerability import (
     Decision,
     TreeEnsemble,
     answerability_features,
     evidence_guard,
 )
-from .bm25 import Tokenizer
+from .bm25 import Bm25Index, Tokenizer
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates
 from .evidence import DEFAULT_MODEL as EVIDENCE_MODEL
 from .evidence import Sentence, SentenceScorer, question_terms, rank_sentences
 from .query import answer_type, detect_language, language_neutral_terms
 from .ranking import QueryTerms
 from .records import Hit
-from .retrieval import HybridRetriever
+from .retrieval import HybridRetriever, parse_filters
 
 if TYPE_CHECKING:  # the answering stages are imported where used, so `import rag` stays light
     from .extraction import ShortAnswer
@@ -206,17 +207,30 @@ def attribution(number: int, hit: Hit, language: str) -> str:
     return f"[{number}] ({', '.join(parts)})" if parts else f"[{number}]"
 
 
+def searchable_chunks(bm25: Bm25Index, filters: Mapping[str, Any] | None = None) -> int:
+    """How many chunks a search with these filters can return: the size of the archive it searches."""
+    mask = bm25.mask(*parse_filters(filters))
+    return len(bm25) if mask is None else int(mask.sum())
+
+
 class Answerer:
     """Builds answers from a retriever and the answering models; all components are passed in."""
 
     def __init__(self, retriever: HybridRetriever, tokenizer: Tokenizer, scorer: SentenceScorer | None = None,
                  gate: TreeEnsemble | None = None, generator: Generator | None = None, top_k: int = 5,
                  max_quotes: int = 4, llm_sentences: int = 4, llm_evidence_chars: int = 450, max_tokens: int = 160,
-                 llm_retry_after: float = 60.0) -> None:
+                 llm_retry_after: float = 60.0, small_gate: TreeEnsemble | None = None) -> None:
         self.retriever = retriever
         self.tokenizer = tokenizer
         self.scorer = scorer or (SentenceScorer.load() if EVIDENCE_MODEL.exists() else SentenceScorer.untrained())
-        self.gate = gate if gate is not None else (TreeEnsemble.load() if GATE_MODEL.exists() else None)
+        # The shipped pair: trees for collections and trees for archives of a few chunks (SMALL_ARCHIVE_CHUNKS).
+        # A caller that passes its own `gate` gets that gate for every archive unless it passes `small_gate` too.
+        if gate is None and GATE_MODEL.exists():
+            gate = TreeEnsemble.load()
+            if small_gate is None and SINGLE_ARCHIVE_MODEL.exists():
+                small_gate = TreeEnsemble.load(SINGLE_ARCHIVE_MODEL)
+        self.gate = gate
+        self.small_gate = small_gate
         self.generator = generator
         self.top_k = top_k
         self.max_quotes = max_quotes
@@ -248,16 +262,25 @@ class Answerer:
             QueryTerms(language, {}, set(), answer_type(question))
         terms.answer_type = answer_type(question)  # the type comes from the question itself, not carried context
         sentences = rank_sentences(terms, self.tokenizer, hits, self.scorer, query) if hits else []
+        gate = self.gate_for(filters)
         if not hits:
             decision = Decision(False, 0.0, 0.5)
         elif reason := evidence_guard(query, terms, self.tokenizer, hits):
-            decision = Decision(False, 0.0, self.gate.threshold if self.gate else 0.5, reason)
-        elif self.gate is None:
+            decision = Decision(False, 0.0, gate.threshold if gate else 0.5, reason)
+        elif gate is None:
             decision = Decision(True, 1.0, 0.0)  # no calibrated model shipped: never refuse silently
         else:
-            decision = self.gate.decide(answerability_features(query, terms, self.tokenizer, hits, sentences,
-                                                               self.gate.lexicon))
+            decision = gate.decide(answerability_features(query, terms, self.tokenizer, hits, sentences,
+                                                          gate.lexicon))
         return Evidence(question, language, query, hits, sentences, decision, terms)
+
+    def gate_for(self, filters: Mapping[str, Any] | None = None) -> TreeEnsemble | None:
+        """The answerability trees for the archive a question searches. Retrieval scores, score gaps and IDF mean
+        something else among a few chunks than among thousands: trees fitted on collections, shown the app's
+        one-article corpus, answered questions it never mentions with confidence. Up to SMALL_ARCHIVE_CHUNKS
+        searchable chunks (after filters), the trees fitted on one-article archives decide."""
+        small = searchable_chunks(self.retriever.store.bm25, filters) <= SMALL_ARCHIVE_CHUNKS
+        return self.small_gate if small and self.small_gate is not None else self.gate
 
     def answer(self, question: str, history: History | None = None, filters: Mapping[str, Any] | None = None,
                generate: bool = True) -> Answer:

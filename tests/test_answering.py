@@ -230,3 +230,28 @@ def test_guard_refuses_when_a_name_or_every_question_word_is_missing_whatever_th
     assert named.refused and named.note == "the sources found do not mention prabowo, surabaya"
     assert not confident.answer("Siapa yang ditemui Prabowo di Bekasi?").refused  # one name found: the model decides
     assert not confident.answer("Siapa yang ditemui Kim Jong-un?").refused  # the guard lets real matches through
+
+
+def test_the_archive_size_picks_which_answerability_trees_decide(qa, monkeypatch):
+    """Trees fitted on collections misjudge an archive of a few chunks (the bundled one-article corpus): there the
+    small-archive trees decide. Size = the chunks a search can return, after filters."""
+    from rag import answering
+
+    question = "Who did Kim Jong-un meet, Krivoruchko?"
+    both = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(0.9), small_gate=constant_gate(0.1))
+    chunks = len(qa.store.bm25)
+    monkeypatch.setattr(answering, "SMALL_ARCHIVE_CHUNKS", chunks)
+    assert both.answer(question).refused  # the small-archive trees decide: refused
+    own = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(0.9))
+    assert not own.answer(question).refused  # a caller's own gate, without a small one, decides everywhere
+    qa.add([{"title": "Banjir Rendam Ratusan Rumah di Bekasi", "source": "tempo.co", "date": "2024-07-20",
+             "text": "Banjir merendam 340 rumah di Kecamatan Bekasi Timur, Sabtu (20/7/2024). Warga mengungsi."}])
+    assert len(qa.store.bm25) > chunks
+    assert not both.answer(question).refused  # now a larger archive: the collection trees decide
+    assert both.answer(question, filters={"source": "kompas.tv"}).refused  # a filter narrows it again
+
+
+def test_the_shipped_small_archive_trees_are_loaded_with_the_collection_trees(qa):
+    default = Answerer(qa.retriever, qa.tokenizer)
+    assert default.gate is not None and default.small_gate is not None
+    assert default.gate_for() is default.small_gate  # the seed article alone is a small archive

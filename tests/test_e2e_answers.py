@@ -150,3 +150,50 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
     refused = qa.ask("Siapa yang ditemui Prabowo di Surabaya?")
     assert refused.refused and refused.mode == "extractive"
     assert "first_token" not in refused.timings
+
+
+# ---- the bundled corpus as the app ships it: the seed article alone (4 chunks) --------------------------------
+# An archive this small is judged by the trees fitted on one-article archives (rag/answerability_single.json); the
+# collection trees answered three of the four unanswerable questions here with confidence (P 0.62-0.77).
+BUNDLED_FAILURES = {
+    # as in the archive: the best-scored sentence is the meeting sentence; the answer is in quote [2]
+    "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "lead quotes the meeting sentence",
+    "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
+    "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses (P 0.19)",
+    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.35)",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.48)",
+    "What was the price of the missiles North Korea sold to Iran?": "doubted, not refused (P 0.31)",
+}
+
+
+def _bundled_cases(questions: list[dict]) -> list:
+    return [pytest.param(q, id=q["question"], marks=[pytest.mark.xfail(reason=BUNDLED_FAILURES[q["question"]],
+                                                                       strict=True)]
+                         if q["question"] in BUNDLED_FAILURES else []) for q in questions]
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory, e5_embedder) -> NewsQA:
+    qa = NewsQA(tmp_path_factory.mktemp("bundled") / "index", embedder=e5_embedder, llm="none")
+    qa.rebuild(SEED.parent)
+    assert qa.answerer.gate_for() is qa.answerer.small_gate is not None
+    return qa
+
+
+@pytest.mark.parametrize("q", _bundled_cases([q for q in QUESTIONS if q["answerable"]]))
+def test_bundled_corpus_seed_question_is_answered_in_the_lead(bundled, q):
+    ans = bundled.ask(q["question"])
+    assert not ans.refused and _has(ans.lead, q["answers"]), ans.text
+    assert q["quote_has"].lower() in " ".join(c.quote for c in ans.citations).lower()
+
+
+@pytest.mark.parametrize("q", _bundled_cases([q for q in QUESTIONS if not q["answerable"]]))
+def test_bundled_corpus_question_it_cannot_answer_is_refused(bundled, q):
+    ans = bundled.ask(q["question"])
+    assert ans.refused and ans.text == REFUSALS[q["language"]], ans.text
+
+
+@pytest.mark.parametrize("q", [q for q in QUESTIONS if not q["answerable"]], ids=lambda q: q["question"])
+def test_bundled_corpus_question_it_cannot_answer_is_never_stated_with_confidence(bundled, q):
+    ans = bundled.ask(q["question"])
+    assert ans.refused or (ans.tentative and ans.lead.startswith(TENTATIVE[q["language"]])), ans.text
