@@ -125,6 +125,25 @@ class IdfTable:
                 for t in query_tokens}
 
 
+def memoised(embedder):
+    """`embedder`, remembering each text's vector: the small archives of bench/archive_size.py share most of their
+    passages (a passage is a neighbour in many archives), so each is embedded once instead of once per archive."""
+    if getattr(embedder, "_memo", None) is not None:
+        return embedder
+    memo: dict[str, list[float]] = {}
+    embed = embedder._get_text_embeddings
+
+    def cached(texts: list[str]) -> list[list[float]]:
+        todo = [t for t in dict.fromkeys(texts) if t not in memo]
+        if todo:
+            memo.update(zip(todo, embed(todo)))
+        return [memo[t] for t in texts]
+
+    object.__setattr__(embedder, "_get_text_embeddings", cached)
+    object.__setattr__(embedder, "_memo", memo)
+    return embedder
+
+
 def small_archive_hits(name: str, questions: Sequence[dict[str, Any]], archive_ids: Sequence[str | tuple[str, ...]],
                        articles: Mapping[str, Article], embedder=None,
                        cache: Path = CACHE) -> list[tuple[list[Hit], IdfTable]]:

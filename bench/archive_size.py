@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from answer_data import cached_hits, open_index, question_sets, small_archive_hits  # noqa: E402
+from answer_data import cached_hits, memoised, open_index, question_sets, small_archive_hits  # noqa: E402
 from train_answering import answerability_rows, set_lexicon_features  # noqa: E402
 
 from rag.answerability import DEFAULT_MODEL, SINGLE_ARCHIVE_MODEL, TreeEnsemble  # noqa: E402
@@ -71,9 +71,10 @@ def archive_rows(args, k: int) -> dict[str, tuple]:
         qs, [tuple([fqs[i]["passage_id"]] + nearest(fhits[i], {fqs[i]["passage_id"]}, k - 1)) for i in chosen])
     parts[f"facqa_train_fac_nogold_k{k}_{args.questions}"] = (
         qs, [tuple(nearest(fhits[i], {fqs[i]["passage_id"]}, k)) for i in chosen])
+    embedder = memoised(fq.embedder)
     out = {}
     for (name, (qs, archives)), label in zip(parts.items(), ("idk", "fac", "fac_nogold")):
-        got = small_archive_hits(name, qs, archives, articles, fq.embedder)
+        got = small_archive_hits(name, qs, archives, articles, embedder)
         x, missing = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got])
         y = np.array([not q.get("is_impossible", False) for q in qs]) if label != "fac_nogold" else np.zeros(len(qs))
         out[label] = (x, missing, y.astype(bool), [t.num_docs for _, t in got])

@@ -118,7 +118,8 @@ FEATURES = (
 # Archives of at most this many searchable chunks are judged by the trees fitted on one-article archives
 # (SINGLE_ARCHIVE_MODEL, Answerer.gate_for). Measured on train questions asked of archives of their passage and its
 # nearest neighbours (bench/RESULTS.md, "Answerability in a one-article archive"): the small-archive trees separate
-# better at 1 and 3 articles (1-4 chunks); at 10 articles (10-14 chunks) the two tree sets are even, one AUC each.
+# better at 1 and 3 articles (1-4 chunks); at 10 articles (10-14 chunks) the two are even, at 30 the collection
+# trees separate better.
 SMALL_ARCHIVE_CHUNKS = 8
 
 # The operating point (TreeEnsemble.threshold, ~0.375) sits below even odds so that answerable questions are not
