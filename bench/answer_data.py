@@ -157,6 +157,7 @@ def small_archive_hits(name: str, questions: Sequence[dict[str, Any]], archive_i
     import shutil
     import tempfile
 
+    # "single": the tag the first (one-article) archives were cached under; kept so those caches stay valid
     key = hashlib.sha1(repr((HITS_VERSION, "single", [q["question"] for q in questions], list(archive_ids),
                              retrieval_fingerprint(True))).encode()).hexdigest()[:12]
     path = cache / f"{name}-single-{key}.pkl"
