@@ -2,13 +2,14 @@
 or the one-article-archive trees (rag/answerability_single.json)? Decides answerability.SMALL_ARCHIVE_CHUNKS.
 
     python bench/archive_size.py --articles 3 10 --questions 300
+    python bench/archive_size.py --articles 3 10 30 --split valid --questions 400  # reported only
 
-Train questions only: both tree sets were fitted on these questions, each in its own regime (the whole
-collection; a one-article archive), so both are partly in-sample here, the small-archive trees more so the smaller
-the archive. An archive is a question's passage and its k-1 nearest other passages (from the full index's hits):
-IDK-MRC train (answerable and minimal edits, `--questions` passages' worth) and FacQA train (`--questions`
-questions, asked of gold + k-1 neighbours, and of the k nearest non-gold passages: refuse). Each archive is a real
-index built in a temporary folder (bench/answer_data.small_archive_hits, cached).
+Train questions decide (`--split train`, the default): both tree sets were fitted on these questions, each in
+its own regime (the whole collection; a one-article archive), so both are partly in-sample here, the small-archive
+trees more so the smaller the archive. An archive is a question's passage and its k-1 nearest other passages (from
+the full index's hits): IDK-MRC (answerable and minimal edits, `--questions` passages' worth) and FacQA
+(`--questions` questions, asked of gold + k-1 neighbours, and of the k nearest non-gold passages: refuse). Each
+archive is a real index built in a temporary folder (bench/answer_data.small_archive_hits, cached).
 """
 from __future__ import annotations
 
@@ -52,24 +53,25 @@ def archive_rows(args, k: int) -> dict[str, tuple]:
                 for a in passages_as_articles(data / f)}
     tok, scorer = Tokenizer(), SentenceScorer.load()
     parts: dict[str, tuple[list, list]] = {}
-    _, iqs = sets["idkmrc_train"]
+    split = args.split
+    _, iqs = sets[f"idkmrc_{split}"]
     by_passage: dict[str, list] = {}
-    for q, h in zip(iqs, cached_hits(iq, "idkmrc_train", iqs)):
+    for q, h in zip(iqs, cached_hits(iq, f"idkmrc_{split}", iqs)):
         by_passage.setdefault(q["passage_id"], []).append((q, h))
     qs, archives = [], []
-    for pid in sorted(random.Random(0).sample(sorted(by_passage), args.questions)):
+    for pid in sorted(random.Random(0).sample(sorted(by_passage), min(args.questions, len(by_passage)))):
         archive = tuple([pid] + nearest(by_passage[pid][0][1], {pid}, k - 1))
         for q, _ in by_passage[pid]:
             qs.append(q)
             archives.append(archive)
-    parts[f"idkmrc_train_k{k}_{args.questions}"] = (qs, archives)
-    _, fqs = sets["facqa_train"]
-    fhits = cached_hits(fq, "facqa_train", fqs)
-    chosen = sorted(random.Random(1).sample(range(len(fqs)), args.questions))
+    parts[f"idkmrc_{split}_k{k}_{args.questions}"] = (qs, archives)
+    _, fqs = sets[f"facqa_{split}"]
+    fhits = cached_hits(fq, f"facqa_{split}", fqs)
+    chosen = sorted(random.Random(1).sample(range(len(fqs)), min(args.questions, len(fqs))))
     qs = [fqs[i] for i in chosen]
-    parts[f"facqa_train_fac_k{k}_{args.questions}"] = (
+    parts[f"facqa_{split}_fac_k{k}_{args.questions}"] = (
         qs, [tuple([fqs[i]["passage_id"]] + nearest(fhits[i], {fqs[i]["passage_id"]}, k - 1)) for i in chosen])
-    parts[f"facqa_train_fac_nogold_k{k}_{args.questions}"] = (
+    parts[f"facqa_{split}_fac_nogold_k{k}_{args.questions}"] = (
         qs, [tuple(nearest(fhits[i], {fqs[i]["passage_id"]}, k)) for i in chosen])
     embedder = memoised(fq.embedder)
     out = {}
@@ -89,7 +91,8 @@ def main() -> None:
     p.add_argument("--facqa-index", default="/work/cache/facqa")
     p.add_argument("--idkmrc-index", default="/work/cache/idkmrc")
     p.add_argument("--articles", type=int, nargs="+", default=[3, 10])
-    p.add_argument("--questions", type=int, default=300)
+    p.add_argument("--questions", type=int, default=300, help="IDK-MRC passages and FacQA questions per size")
+    p.add_argument("--split", choices=["train", "valid"], default="train")
     args = p.parse_args()
     models = {"collection trees": TreeEnsemble.load(DEFAULT_MODEL),
               "small-archive trees": TreeEnsemble.load(SINGLE_ARCHIVE_MODEL)}
