@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag import NewsQA  # noqa: E402
+from rag.bm25 import Bm25Index, rsj_idf  # noqa: E402
 from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
 from rag.query import detect_language  # noqa: E402
 from rag.records import Article, Hit  # noqa: E402
@@ -112,17 +112,11 @@ class IdfTable:
     df: dict[str, int]
 
     @classmethod
-    def of(cls, bm25) -> IdfTable:
-        if bm25._bm25 is None:
-            return cls(0, {})
-        indptr = bm25._bm25.scores["indptr"]
-        return cls(int(bm25._bm25.scores["num_docs"]),
-                   {t: int(indptr[i + 1] - indptr[i]) for t, i in bm25._bm25.vocab_dict.items() if i + 1 < len(indptr)})
+    def of(cls, bm25: Bm25Index) -> IdfTable:
+        return cls(*bm25.document_frequencies())
 
     def idf(self, query_tokens: Sequence[str]) -> dict[str, float]:
-        n = self.num_docs
-        return {t: float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if (df := self.df.get(t, 0)) else 0.0
-                for t in query_tokens}
+        return {t: rsj_idf(self.df.get(t, 0), self.num_docs) for t in query_tokens}
 
 
 def memoised(embedder):

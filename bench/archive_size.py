@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from answer_data import cached_hits, memoised, open_index, question_sets, small_archive_hits  # noqa: E402
-from train_answering import answerability_rows, set_lexicon_features  # noqa: E402
+from train_answering import answerability_rows, refusal_curve, set_lexicon_features  # noqa: E402
 
+from rag import NewsQA  # noqa: E402
 from rag.answerability import DEFAULT_MODEL, SINGLE_ARCHIVE_MODEL, TreeEnsemble  # noqa: E402
 from rag.bm25 import Tokenizer  # noqa: E402
 from rag.evaluation import passages_as_articles  # noqa: E402
@@ -43,15 +45,32 @@ def nearest(hits, exclude: set[str], k: int) -> list[str]:
     return out
 
 
-def archive_rows(args, k: int) -> dict[str, tuple]:
+@dataclass
+class Sources:
+    """What every archive size reads, opened once: the question sets, the two full indexes (their hits give each
+    passage's neighbours), the passages, and one embedder whose vectors are remembered across archives and sizes."""
+
+    sets: dict
+    facqa: NewsQA
+    idkmrc: NewsQA
+    articles: dict
+    embedder: object
+    tokenizer: Tokenizer
+    scorer: SentenceScorer
+
+    @classmethod
+    def open(cls, args) -> Sources:
+        data = Path(args.data)
+        fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
+        iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
+        articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
+                    for a in passages_as_articles(data / f)}
+        return cls(question_sets(data), fq, iq, articles, memoised(fq.embedder), Tokenizer(), SentenceScorer.load())
+
+
+def archive_rows(args, src: Sources, k: int) -> dict[str, tuple]:
     """part -> (features without lexicon, missing stems, answerable labels, chunks per archive)."""
-    data = Path(args.data)
-    sets = question_sets(data)
-    fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
-    iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
-    articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
-                for a in passages_as_articles(data / f)}
-    tok, scorer = Tokenizer(), SentenceScorer.load()
+    sets, fq, iq = src.sets, src.facqa, src.idkmrc
     parts: dict[str, tuple[list, list]] = {}
     split = args.split
     _, iqs = sets[f"idkmrc_{split}"]
@@ -73,11 +92,11 @@ def archive_rows(args, k: int) -> dict[str, tuple]:
         qs, [tuple([fqs[i]["passage_id"]] + nearest(fhits[i], {fqs[i]["passage_id"]}, k - 1)) for i in chosen])
     parts[f"facqa_{split}_fac_nogold_k{k}_{args.questions}"] = (
         qs, [tuple(nearest(fhits[i], {fqs[i]["passage_id"]}, k)) for i in chosen])
-    embedder = memoised(fq.embedder)
     out = {}
     for (name, (qs, archives)), label in zip(parts.items(), ("idk", "fac", "fac_nogold")):
-        got = small_archive_hits(name, qs, archives, articles, embedder)
-        x, missing = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got])
+        got = small_archive_hits(name, qs, archives, src.articles, src.embedder)
+        x, missing = answerability_rows(None, qs, [h for h, _ in got], src.tokenizer, src.scorer, False,
+                                        [t for _, t in got])
         y = np.array([not q.get("is_impossible", False) for q in qs]) if label != "fac_nogold" else np.zeros(len(qs))
         out[label] = (x, missing, y.astype(bool), [t.num_docs for _, t in got])
     return out
@@ -98,8 +117,9 @@ def main() -> None:
               "small-archive trees": TreeEnsemble.load(SINGLE_ARCHIVE_MODEL)}
     print(f"{'articles':>8}{'chunks (median)':>16}  {'trees':<20}{'AUC IDK':>8}{'AUC FacQA':>10}"
           f"{'IDK P/R at threshold':>22}{'FacQA refused':>14}{'gold removed refused':>21}")
+    src = Sources.open(args)
     for k in args.articles:
-        rows = archive_rows(args, k)
+        rows = archive_rows(args, src, k)
         chunks = np.median(np.concatenate([rows[part][3] for part in rows]))
         for name, m in models.items():
             p_ = {part: m.probability(set_lexicon_features(x, missing, m.lexicon))
@@ -108,9 +128,7 @@ def main() -> None:
             auc_idk = roc_auc_score(y_idk, p_["idk"])
             auc_fac = roc_auc_score(np.r_[np.ones(len(p_["fac"])), np.zeros(len(p_["fac_nogold"]))],
                                     np.r_[p_["fac"], p_["fac_nogold"]])
-            refuse = p_["idk"] < m.threshold
-            hit = (refuse & ~y_idk).sum()
-            prec, rec = hit / max(refuse.sum(), 1), hit / max((~y_idk).sum(), 1)
+            _, prec, rec, _ = refusal_curve(p_["idk"], ~y_idk, [m.threshold])[0]
             print(f"{k:>8}{chunks:>16.0f}  {name:<20}{auc_idk:>8.3f}{auc_fac:>10.3f}{f'{prec:.3f} / {rec:.3f}':>22}"
                   f"{(p_['fac'] < m.threshold).mean():>14.3f}{(p_['fac_nogold'] < m.threshold).mean():>21.3f}")
 

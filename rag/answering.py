@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .answerability import DEFAULT_MODEL as GATE_MODEL
-from .answerability import SINGLE_ARCHIVE_MODEL, SMALL_ARCHIVE_CHUNKS
 from .answerability import (
+    SINGLE_ARCHIVE_MODEL,
+    SMALL_ARCHIVE_CHUNKS,
     Decision,
     TreeEnsemble,
     answerability_features,

@@ -43,6 +43,12 @@ class Tokenizer:
         return self._stemmer.stemWords(words)
 
 
+def rsj_idf(df: int, num_docs: int) -> float:
+    """Robertson-Sparck Jones IDF of a token held by `df` of `num_docs` chunks; 0 for a token no chunk holds (it
+    cannot match, so it weighs nothing)."""
+    return float(np.log(1 + (num_docs - df + 0.5) / (df + 0.5))) if df else 0.0
+
+
 class Bm25Index:
     """A bm25s index over chunk ids, with per-chunk filter columns (source, date as yyyymmdd int)."""
 
@@ -103,9 +109,16 @@ class Bm25Index:
         out = {}
         for t in query_tokens:
             tid = self._bm25.vocab_dict.get(t)
-            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
-            out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else 0.0
+            out[t] = rsj_idf(int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0, n)
         return out
+
+    def document_frequencies(self) -> tuple[int, dict[str, int]]:
+        """(number of chunks, token -> number of chunks holding it): what `idf` reads, as plain data."""
+        if self._bm25 is None:
+            return 0, {}
+        indptr = self._bm25.scores["indptr"]
+        return int(self._bm25.scores["num_docs"]), {t: int(indptr[i + 1] - indptr[i])
+                                                    for t, i in self._bm25.vocab_dict.items() if i + 1 < len(indptr)}
 
     def mask(self, sources: Iterable[str] | None = None, date_from: int | None = None,
              date_to: int | None = None) -> np.ndarray | None:
