@@ -2,7 +2,7 @@
 
     python bench/train_answering.py evidence [--write]       # sentence scorer -> rag/evidence_model.json
     python bench/train_answering.py answerability [--write]  # refusal trees  -> rag/answerability.json
-    python bench/train_answering.py answerability --regime single [--write]  # -> rag/answerability_single.json
+    python bench/train_answering.py answerability --regime small [--write]  # -> rag/answerability_small.json
 
 Evidence: every sentence of the top 5 hybrid hits of a FacQA train question (Indonesian + 280 translated
 English) is labelled 1 when it contains a gold answer; logistic regression, C chosen on the last 20% of train.
@@ -10,9 +10,11 @@ Answerability: one row per question: IDK-MRC train (is_impossible -> refuse) + F
 FacQA train questions with their gold passage removed from the hits (refuse: news-domain negatives), each with
 English versions of part of its questions (bench/data: 600 IDK-MRC train, 280 FacQA train), so English questions
 are not judged by trees that only ever saw Indonesian ones.
-`--regime single`: the same questions, each asked of an archive that holds one article (its own passage; for the
-gold-removed copies, the passage the full index ranks first without the gold one), for the trees that judge small
-archives (answerability.SMALL_ARCHIVE_CHUNKS); ~25 min to build those archives once, then cached.
+`--regime small`: the same questions, each asked of an archive that holds one article (its own passage; for the
+gold-removed copies, the passage the full index ranks first without the gold one), plus 300 IDK-MRC passages and
+300 FacQA questions asked of archives of k = 3, 10, 30 and 100 articles (the passage and its nearest ones,
+bench/archive_size.py), with the archive's size as one more input, for the trees that judge small archives
+(answerability.SMALL_ARCHIVE_CHUNKS); ~1.5 hours to build those archives once, then cached.
 Hits come from bench/answer_data.py (cached). Valid numbers are printed, never used for choices.
 """
 from __future__ import annotations
@@ -34,7 +36,7 @@ from answer_data import (cached_hits, open_index, question_sets, small_archive_h
 
 from rag.answerability import FEATURES as A_FEATURES  # noqa: E402
 from rag.answerability import DEFAULT_MODEL as ARCHIVE_MODEL  # noqa: E402
-from rag.answerability import (SINGLE_ARCHIVE_MODEL, TreeEnsemble, answerability_features,  # noqa: E402
+from rag.answerability import (SMALL_ARCHIVE_MODEL, TreeEnsemble, answerability_features,  # noqa: E402
                                missing_stems)
 from rag.bm25 import Tokenizer  # noqa: E402
 from rag.evaluation import passages_as_articles  # noqa: E402
@@ -219,7 +221,7 @@ def refusal_curve(p_answerable: np.ndarray, unanswerable: np.ndarray, thresholds
     return out
 
 
-def archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict]:
+def archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dict]:
     """Rows for questions asked of the whole collections (the shipped trees' regime)."""
     feats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     missing: dict[str, list] = {}
@@ -234,35 +236,96 @@ def archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict]:
         feats[name] = (x, np.ones(len(qs), dtype=np.int64))
         x, missing[name + "_nogold"] = answerability_rows(fq, qs, hits, tok, scorer, True)
         feats[name + "_nogold"] = (x, np.zeros(len(qs), dtype=np.int64))
-    return feats, missing
+    return feats, missing, {}
 
 
-def single_article_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict]:
+SMALL_SIZES = (3, 10, 30, 100)  # articles per archive, besides one-article archives (--regime small)
+K_QUESTIONS = {"train": 300, "valid": 400}  # IDK-MRC passages and FacQA questions per archive size
+
+
+def archive_articles(part: str) -> int:
+    """How many articles the archives of a small-regime part hold ("facqa_train@k10" -> 10; no "@k": 1)."""
+    return int(part.split("@k")[1]) if "@k" in part else 1
+
+
+def k_archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dict, dict]:
+    """Rows for questions asked of archives of k articles (k in SMALL_SIZES): a passage and its k-1 nearest ones
+    (bench/archive_size.archive_rows). Parts are named "idkmrc_train@k10", "facqa_train@k10" (gold + 9 neighbours),
+    "facqa_train_nogold@k10" (10 neighbours). Returns feats, missing, chunks and questions per part."""
+    from types import SimpleNamespace
+
+    from answer_data import memoised
+    from archive_size import Sources, archive_rows
+
+    data = Path(args.data)
+    articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
+                for a in passages_as_articles(data / f)}
+    src = Sources(sets, fq, iq, articles, memoised(fq.embedder), tok, scorer)
+    feats, missing, chunks, questions = {}, {}, {}, {}
+    for k in SMALL_SIZES:
+        for split, n in K_QUESTIONS.items():
+            rows = archive_rows(SimpleNamespace(split=split, questions=n), src, k)
+            for label, name in (("idk", f"idkmrc_{split}@k{k}"), ("fac", f"facqa_{split}@k{k}"),
+                                ("fac_nogold", f"facqa_{split}_nogold@k{k}")):
+                x, miss, y, sizes, qs = rows[label]
+                feats[name] = (x, y.astype(np.int64))
+                missing[name], chunks[name], questions[name] = miss, np.asarray(sizes, dtype=np.float64), qs
+    return feats, missing, chunks, questions
+
+
+def print_small_archive_valid(model: TreeEnsemble, feats: dict, missing: dict, chunks: dict) -> None:
+    """Valid, by archive size: the new small-archive trees and the shipped collection trees on the same rows."""
+    from sklearn.metrics import roc_auc_score
+
+    shipped = TreeEnsemble.load(ARCHIVE_MODEL)
+    print(f"{'articles':>8}{'chunks':>8}  {'trees':<12}{'AUC IDK':>8}{'AUC FacQA':>10}{'IDK P/R':>14}"
+          f"{'FacQA refused':>14}{'gold removed refused':>21}")
+    for size in (1, *SMALL_SIZES):
+        suffix = f"@k{size}" if size > 1 else ""
+        names = [f"idkmrc_valid{suffix}", f"facqa_valid{suffix}", f"facqa_valid_nogold{suffix}"]
+        median = np.median(np.concatenate([chunks[n] for n in names]))
+        for label, m in (("small", model), ("collection", shipped)):
+            if m is shipped:
+                p = [m.probability(set_lexicon_features(feats[n][0][:, :len(A_FEATURES)], missing[n], m.lexicon))
+                     for n in names]
+            else:
+                p = [m.probability(feats[n][0]) for n in names]
+            y_idk = feats[names[0]][1]
+            _, prec, rec, _ = refusal_curve(p[0], y_idk == 0, [m.threshold])[0]
+            auc_fac = roc_auc_score(np.r_[np.ones(len(p[1])), np.zeros(len(p[2]))], np.r_[p[1], p[2]])
+            print(f"{size:>8}{median:>8.0f}  {label:<12}{roc_auc_score(y_idk, p[0]):>8.3f}{auc_fac:>10.3f}"
+                  f"{f'{prec:.3f} / {rec:.3f}':>14}{(p[1] < m.threshold).mean():>14.3f}"
+                  f"{(p[2] < m.threshold).mean():>21.3f}")
+
+
+def single_article_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dict]:
     """The same parts, each question asked of an archive holding one article: IDK-MRC questions of their own
     passage (answerable or a minimal edit), FacQA questions of their gold passage (answerable) and of the passage
-    the full index ranks first once the gold one is gone (a related article that does not answer: refuse)."""
+    the full index ranks first once the gold one is gone (a related article that does not answer: refuse).
+    Also returns each row's archive size in chunks."""
     data = Path(args.data)
     articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
                 for a in passages_as_articles(data / f)}
     feats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     missing: dict[str, list] = {}
+    chunks: dict[str, np.ndarray] = {}
     embedder = fq.embedder
+
+    def rows(name: str, qs: list, archive_ids: list, labels: np.ndarray) -> None:
+        got = small_archive_hits(name, qs, archive_ids, articles, embedder)
+        x, missing[name] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got])
+        feats[name] = (x, labels)
+        chunks[name] = np.array([t.num_docs for _, t in got], dtype=np.float64)
+
     for name in ("idkmrc_train", "idkmrc_valid", "idkmrc_train_en", "idkmrc_valid_en"):
         _, qs = sets[name]
-        got = small_archive_hits(name, qs, [q["passage_id"] for q in qs], articles, embedder)
-        x, missing[name] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got])
-        feats[name] = (x, np.array([not q["is_impossible"] for q in qs], dtype=np.int64))
+        rows(name, qs, [q["passage_id"] for q in qs], np.array([not q["is_impossible"] for q in qs], dtype=np.int64))
     for name in ("facqa_train", "facqa_train_en", "facqa_valid", "facqa_valid_en"):
         _, qs = sets[name]
-        got = small_archive_hits(name, qs, [q["passage_id"] for q in qs], articles, embedder)
-        x, missing[name] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got])
-        feats[name] = (x, np.ones(len(qs), dtype=np.int64))
+        rows(name, qs, [q["passage_id"] for q in qs], np.ones(len(qs), dtype=np.int64))
         nearest = [without_article(h, q["passage_id"], 1)[0].article_id for q, h in zip(qs, cached_hits(fq, name, qs))]
-        got = small_archive_hits(name + "_nogold", qs, nearest, articles, embedder)
-        x, missing[name + "_nogold"] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False,
-                                                          [t for _, t in got])
-        feats[name + "_nogold"] = (x, np.zeros(len(qs), dtype=np.int64))
-    return feats, missing
+        rows(name + "_nogold", qs, nearest, np.zeros(len(qs), dtype=np.int64))
+    return feats, missing, chunks
 
 
 def run_answerability(args) -> None:
@@ -276,8 +339,18 @@ def run_answerability(args) -> None:
     fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
     iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
     t0 = time.time()
-    build = single_article_features if args.regime == "single" else archive_features
-    feats, missing = build(args, sets, tok, scorer, fq, iq)
+    small = args.regime == "small"
+    build = single_article_features if small else archive_features
+    # small regime: `chunks` = each row's archive size (the ARCHIVE_SIZE input)
+    feats, missing, chunks = build(args, sets, tok, scorer, fq, iq)
+    questions: dict[str, list] = {}
+    if small:
+        k_feats, k_missing, k_chunks, k_questions = k_archive_features(args, sets, tok, scorer, fq, iq)
+        feats.update(k_feats)
+        missing.update(k_missing)
+        chunks.update(k_chunks)
+        questions.update(k_questions)
+    questions |= {name: sets[name.removesuffix("_nogold")][1] for name in feats if name not in questions}
     # missing-word lexicon: learned on IDK-MRC train (minimal edits) + FacQA train (answerable news questions);
     # cross-fitted (5 folds) for the training rows so the trees never see a lexicon that saw their own label.
     # (Adding the English rows' glossary stems to it was tried: a tie on train — out-of-fold IDK-MRC precision/recall
@@ -295,6 +368,11 @@ def run_answerability(args) -> None:
         n = len(missing[p])
         crossed[p] = np.zeros((n, len(A_FEATURES)))
         offset += n
+    # the k-article rows of a question in the lexicon's data take the lexicon of that question's fold, too
+    fold_of = {q["id"]: f for q, f in zip([q for p in lex_parts for q in questions[p]], folds)}
+    k_parts = [name for name in feats if "@k" in name and "_train" in name.split("@")[0]]
+    for name in k_parts:
+        crossed[name] = np.zeros((len(missing[name]), len(A_FEATURES)))
     for k in range(5):
         lex_k = fit_lexicon([m for m, f in zip(lex_missing, folds) if f != k], lex_y[folds != k])
         offset = 0
@@ -303,12 +381,18 @@ def run_answerability(args) -> None:
             idx = [i for i in range(n) if folds[offset + i] == k]
             crossed[p][idx] = set_lexicon_features(feats[p][0][idx], [missing[p][i] for i in idx], lex_k)
             offset += n
+        for p in k_parts:
+            idx = [i for i, q in enumerate(questions[p]) if fold_of[q["id"]] == k]
+            crossed[p][idx] = set_lexicon_features(feats[p][0][idx], [missing[p][i] for i in idx], lex_k)
     for name in feats:
         x, y = feats[name]
-        feats[name] = (crossed[name] if name in crossed else set_lexicon_features(x, missing[name], lexicon), y)
+        x = crossed[name] if name in crossed else set_lexicon_features(x, missing[name], lexicon)
+        if small:  # the archive's size, after FEATURES (answerability.ARCHIVE_SIZE)
+            x = np.hstack([x, np.log1p(chunks[name])[:, None]])
+        feats[name] = (x, y)
     print(f"features in {time.time() - t0:.0f}s")
     train_parts = ["idkmrc_train", "facqa_train", "facqa_train_nogold", "idkmrc_train_en", "facqa_train_en",
-                   "facqa_train_en_nogold"]
+                   "facqa_train_en_nogold"] + k_parts
     # dev = last 20% of each training part (the trees' size is chosen there), fit on the rest
     fit_x, fit_y, dev = [], [], {}
     for part in train_parts:
@@ -333,24 +417,34 @@ def run_answerability(args) -> None:
     _, depth, n, m = best
     x_all = np.vstack([feats[p][0] for p in train_parts])
     y_all = np.concatenate([feats[p][1] for p in train_parts])
-    oof = out_of_fold(x_all, y_all, [q["id"] for p in train_parts for q in sets[p.removesuffix("_nogold")][1]],
+    oof = out_of_fold(x_all, y_all, [q["id"] for p in train_parts for q in questions[p]],
                       np.concatenate([[p] * len(feats[p][0]) for p in train_parts]), depth, n)
-    threshold = choose_threshold(oof, args.max_facqa_refusal, args.min_precision)
+    if small:  # the rule must hold in an archive of every size: the smallest of the per-size thresholds
+        by_size = {size: {p.split("@")[0]: v for p, v in oof.items() if archive_articles(p) == size}
+                   for size in (1, *SMALL_SIZES)}
+        per_size = {}
+        for size, part_oof in by_size.items():
+            print(f"archives of {size} article(s):")
+            per_size[size] = choose_threshold(part_oof, args.max_facqa_refusal, args.min_precision)
+        threshold = min(per_size.values())
+        print("rule thresholds by archive size:", {k: round(v, 3) for k, v in per_size.items()})
+    else:
+        threshold = choose_threshold(oof, args.max_facqa_refusal, args.min_precision)
     print(f"chosen depth={depth} n={n}; threshold {threshold:.3f}")
     print("share answerable among answered rows (the rest are wrong answers):")
-    print_calibration(oof, threshold)
+    print_calibration({p: v for p, v in oof.items() if "@k" not in p}, threshold)
     m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
                                    random_state=0).fit(x_all, y_all)
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
-    model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon)
+    model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon, archive_size=small)
     assert np.allclose(model.probability(feats["idkmrc_valid"][0]), m.predict_proba(feats["idkmrc_valid"][0])[:, 1])
-    if args.regime == "single":
+    if small:
         _check_single_archive_features(data, sets["idkmrc_valid"][1][:10], feats["idkmrc_valid"][0][:10], tok, scorer,
                                        lexicon, fq.embedder)
     else:
         _check_runtime_features(iq, sets["idkmrc_valid"][1][:25], feats["idkmrc_valid"][0][:25], tok, scorer, lexicon)
     print("feature importances:")
-    for name, imp in sorted(zip(A_FEATURES, m.feature_importances_), key=lambda kv: -kv[1])[:15]:
+    for name, imp in sorted(zip(model.features, m.feature_importances_), key=lambda kv: -kv[1])[:15]:
         print(f"  {name:<30}{imp:.3f}")
     vx, vy = feats["idkmrc_valid"]
     p_idk = model.probability(vx)
@@ -362,18 +456,8 @@ def run_answerability(args) -> None:
     ex, ey = feats["idkmrc_valid_en"]
     p_idk_en = model.probability(ex)
     print(f"VALID AUC idk-mrc English ({len(ey)}): {roc_auc_score(ey, p_idk_en):.3f}")
-    if args.regime == "single":  # baseline in the same run: the shipped archive trees on the same rows
-        shipped = TreeEnsemble.load(ARCHIVE_MODEL)
-        fac_rows = np.vstack([feats["facqa_valid"][0], feats["facqa_valid_nogold"][0]])
-        fac_y = np.r_[np.ones(len(feats["facqa_valid"][0])), np.zeros(len(feats["facqa_valid_nogold"][0]))]
-        for label, (px, py) in (("idk-mrc", (vx, vy)), ("idk-mrc English", (ex, ey)),
-                                ("FacQA answerable-vs-gold-removed", (fac_rows, fac_y))):
-            print(f"  archive trees, AUC {label} {roc_auc_score(py, shipped.probability(px)):.3f}")
-        t = shipped.threshold
-        base = refusal_curve(shipped.probability(vx), vy == 0, [t])[0]
-        fac, nogold = ((shipped.probability(feats[p][0]) < t).mean() for p in ("facqa_valid", "facqa_valid_nogold"))
-        print(f"  archive trees at their threshold {t:.3f}: IDK-MRC precision {base[1]:.3f} recall {base[2]:.3f}; "
-              f"FacQA refused {fac:.3f}, FacQA gold removed refused {nogold:.3f}")
+    if small:  # by archive size, with the shipped collection trees on the same rows as the baseline
+        print_small_archive_valid(model, feats, missing, chunks)
     print(f"{'threshold':>10}{'IDK prec':>10}{'IDK rec':>10}{'FacQA refused':>15}{'FacQA-en refused':>18}"
           f"{'FacQA nogold refused':>22}{'IDK-en prec':>13}{'IDK-en rec':>12}")
     grid = sorted({round(float(t), 3) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)})
@@ -386,14 +470,15 @@ def run_answerability(args) -> None:
     if args.write:
         prec_rec = refusal_curve(p_idk, vy == 0, [threshold])[0]
         model.info = {"trained_on": "IDK-MRC train (+600 en) + FacQA train (+280 en) answerable and gold-removed"
-                                    + (", each asked of a one-article archive" if args.regime == "single" else ""),
+                                    + (", each asked of archives of 1 article, and 300 of each set of archives"
+                                       f" of {', '.join(map(str, SMALL_SIZES))} articles" if small else ""),
                       "depth": depth, "n_estimators": n, "date": time.strftime("%Y-%m-%d"),
                       "threshold_rule": f"largest threshold with out-of-fold IDK-MRC train refusal precision >= "
                                         f"{args.min_precision} and <= {args.max_facqa_refusal:.1%} of FacQA train "
                                         "questions refused (5 folds grouped by question)",
                       "valid": {"idkmrc_precision": round(prec_rec[1], 3), "idkmrc_recall": round(prec_rec[2], 3),
                                 "facqa_refused": round(float((p_fac < threshold).mean()), 3)}}
-        path = SINGLE_ARCHIVE_MODEL if args.regime == "single" else ARCHIVE_MODEL
+        path = SMALL_ARCHIVE_MODEL if small else ARCHIVE_MODEL
         model.save(path)
         print(f"wrote {path.relative_to(ROOT)}")
 
@@ -468,11 +553,13 @@ def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, le
 
 def _check_single_archive_features(data: Path, questions, expected: np.ndarray, tok, scorer, lexicon,
                                    embedder) -> None:
-    """The same check for the one-article regime: rebuild each question's archive as the app would and compare."""
+    """The same check for the small-archive regime on one-article archives: rebuild each question's archive as the
+    app would and compare, the archive-size input (answering.searchable_chunks) included."""
     import shutil
     import tempfile
 
     from rag import NewsQA
+    from rag.answering import searchable_chunks
 
     articles = {a.id: a for a in passages_as_articles(data / "passages_idkmrc.jsonl")}
     for q, row in zip(questions, expected):
@@ -483,7 +570,8 @@ def _check_single_archive_features(data: Path, questions, expected: np.ndarray, 
             hits = qa.search(q["question"], k=TOP)
             terms = question_terms(q["question"], tok, qa.store.bm25, hits)
             sents = rank_sentences(terms, tok, hits, scorer, q["question"])
-            got = answerability_features(q["question"], terms, tok, hits, sents, lexicon)
+            got = np.r_[answerability_features(q["question"], terms, tok, hits, sents, lexicon),
+                        np.log1p(searchable_chunks(qa.store.bm25))]
             qa.store.close()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -509,9 +597,9 @@ def main() -> None:
                    help="operating point: refuse at most this share of answerable FacQA train questions (out of fold)")
     p.add_argument("--min-precision", type=float, default=0.80,
                    help="operating point: IDK-MRC train refusal precision at least this (out of fold)")
-    p.add_argument("--regime", choices=["archive", "single"], default="archive",
+    p.add_argument("--regime", choices=["archive", "small"], default="archive",
                    help="answerability: questions asked of the whole collections (rag/answerability.json) or of "
-                        "one-article archives (rag/answerability_single.json)")
+                        "archives of 1-100 articles (rag/answerability_small.json)")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
     run_evidence(args) if args.what == "evidence" else run_answerability(args)

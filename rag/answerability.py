@@ -8,10 +8,11 @@ a swapped name, a different year, an inserted "tidak", an antonym), how well the
 whether it holds a phrase of the kind asked for. Trained on IDK-MRC train plus FacQA train questions with
 their gold passage removed, and English versions of part of both (bench/train_answering.py, bench/data/); the
 trees are stored as plain JSON (`rag/answerability.json`)
-and evaluated with numpy, so no pickle and no scikit-learn at run time. A second tree set over the same features
-(`rag/answerability_single.json`) was fitted on the same questions each asked of an archive holding one article:
-it judges archives of at most SMALL_ARCHIVE_CHUNKS chunks, such as the bundled corpus, where retrieval scores
-and IDF take values the collection trees never saw.
+and evaluated with numpy, so no pickle and no scikit-learn at run time. A second tree set
+(`rag/answerability_small.json`) was fitted on the same questions each asked of small archives (one article, and a
+passage with its 2, 9, 29 or 99 nearest neighbours), with the archive's size as one more input: it judges archives of
+at most SMALL_ARCHIVE_CHUNKS chunks, such as the bundled corpus, where retrieval scores and IDF take values the
+collection trees never saw.
 """
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ from .ranking import QueryTerms, answer_evidence
 from .records import Hit
 
 DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
-# The same features, trees fitted on questions asked of one-article archives (see SMALL_ARCHIVE_CHUNKS)
-SINGLE_ARCHIVE_MODEL = Path(__file__).with_name("answerability_single.json")
+# Trees fitted on questions asked of small archives, reading ARCHIVE_SIZE too (see SMALL_ARCHIVE_CHUNKS)
+SMALL_ARCHIVE_MODEL = Path(__file__).with_name("answerability_small.json")
 
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -114,13 +115,16 @@ FEATURES = (
 # No answer-type one-hot features: their weights would only learn each training set's share of unanswerable
 # "where" or "who" questions, a base rate that does not carry over to a user's archive.
 
+# One more input for the small-archive trees: log(1 + the number of chunks the question could search). A top score,
+# a dense gap or an IDF means something else among 4 chunks than among 40; the collection trees do not read it.
+ARCHIVE_SIZE = "log_archive_chunks"
 
-# Archives of at most this many searchable chunks are judged by the trees fitted on one-article archives
-# (SINGLE_ARCHIVE_MODEL, Answerer.gate_for). Measured on train questions asked of archives of their passage and its
-# nearest neighbours (bench/RESULTS.md, "Answerability in a one-article archive"): the small-archive trees separate
-# better at 1 and 3 articles (1-4 chunks); at 10 articles (10-14 chunks) the two are even, at 30 the collection
-# trees separate better.
-SMALL_ARCHIVE_CHUNKS = 8
+
+# Archives of at most this many searchable chunks are judged by the small-archive trees (SMALL_ARCHIVE_MODEL,
+# Answerer.gate_for): the sizes they were trained on. Their largest training archives, 100 articles, hold 100-243
+# chunks (95% at most ~200); at every trained size they separate better than the collection trees on valid
+# (bench/RESULTS.md, "Answerability in archives of 1-100 articles"). Larger archives go to the collection trees.
+SMALL_ARCHIVE_CHUNKS = 200
 
 # The operating point (TreeEnsemble.threshold, ~0.375) sits below even odds so that answerable questions are not
 # refused; an answer between it and CONFIDENT_AT is a coin flip. Out of fold on train (`bench/train_answering.py
@@ -311,9 +315,10 @@ class TreeEnsemble:
     def __init__(self, trees: list[dict[str, list]], init: float, learning_rate: float, threshold: float,
                  features: Sequence[str] = FEATURES, info: dict | None = None,
                  lexicon: Mapping[str, float] | None = None) -> None:
-        if tuple(features) != FEATURES:
+        if tuple(features) not in (FEATURES, FEATURES + (ARCHIVE_SIZE,)):
             raise ValueError("answerability model was trained on other features; "
                              "retrain with bench/train_answering.py")
+        self.features = tuple(features)
         self.trees = [{k: np.asarray(v) for k, v in t.items()} for t in trees]
         self.init = float(init)
         self.learning_rate = float(learning_rate)
@@ -321,8 +326,22 @@ class TreeEnsemble:
         self.info = dict(info or {})
         self.lexicon = dict(lexicon or {})  # missing-word weights, an input to the features
 
-    def probability(self, x: np.ndarray) -> np.ndarray:
+    @property
+    def reads_archive_size(self) -> bool:
+        return self.features[-1] == ARCHIVE_SIZE
+
+    def with_archive_size(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None) -> np.ndarray:
+        """FEATURES rows as this model reads them: with the ARCHIVE_SIZE column appended when it reads one."""
         x = np.atleast_2d(x)
+        if not self.reads_archive_size or x.shape[1] == len(self.features):
+            return x
+        if archive_chunks is None:
+            raise ValueError("these answerability trees read the archive's size: pass archive_chunks")
+        size = np.log1p(np.broadcast_to(np.asarray(archive_chunks, dtype=np.float64), (len(x),)))
+        return np.hstack([x, size[:, None]])
+
+    def probability(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None = None) -> np.ndarray:
+        x = self.with_archive_size(x, archive_chunks)
         raw = np.full(len(x), self.init)
         for t in self.trees:
             node = np.zeros(len(x), dtype=np.int64)
@@ -336,12 +355,12 @@ class TreeEnsemble:
             raw += self.learning_rate * value[node]
         return 1.0 / (1.0 + np.exp(-raw))
 
-    def decide(self, x: np.ndarray) -> Decision:
-        p = float(self.probability(x)[0])
+    def decide(self, x: np.ndarray, archive_chunks: int | None = None) -> Decision:
+        p = float(self.probability(x, archive_chunks)[0])
         return Decision(answerable=p >= self.threshold, probability=p, threshold=self.threshold)
 
     def save(self, path: Path = DEFAULT_MODEL) -> None:
-        path.write_text(json.dumps({"features": list(FEATURES), "init": self.init,
+        path.write_text(json.dumps({"features": list(self.features), "init": self.init,
                                     "learning_rate": self.learning_rate, "threshold": self.threshold,
                                     "info": self.info, "lexicon": self.lexicon,
                                     "trees": [{k: v.tolist() for k, v in t.items()} for t in self.trees]}),
@@ -355,8 +374,9 @@ class TreeEnsemble:
 
     @classmethod
     def from_sklearn(cls, model, threshold: float, info: dict | None = None,
-                     lexicon: Mapping[str, float] | None = None) -> TreeEnsemble:
-        """Export a fitted binary sklearn GradientBoostingClassifier (log-loss)."""
+                     lexicon: Mapping[str, float] | None = None, archive_size: bool = False) -> TreeEnsemble:
+        """Export a fitted binary sklearn GradientBoostingClassifier (log-loss); `archive_size`: it was fitted
+        with the ARCHIVE_SIZE column after FEATURES."""
         trees = []
         for est in model.estimators_[:, 0]:
             t = est.tree_
@@ -364,4 +384,5 @@ class TreeEnsemble:
                           "feature": t.feature.tolist(), "threshold": t.threshold.tolist(),
                           "value": t.value[:, 0, 0].tolist()})
         prior = float(model.init_.class_prior_[1])
-        return cls(trees, math.log(prior / (1 - prior)), model.learning_rate, threshold, info=info, lexicon=lexicon)
+        features = FEATURES + ((ARCHIVE_SIZE,) if archive_size else ())
+        return cls(trees, math.log(prior / (1 - prior)), model.learning_rate, threshold, features, info, lexicon)

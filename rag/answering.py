@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from .answerability import DEFAULT_MODEL as GATE_MODEL
 from .answerability import (
-    SINGLE_ARCHIVE_MODEL,
     SMALL_ARCHIVE_CHUNKS,
+    SMALL_ARCHIVE_MODEL,
     Decision,
     TreeEnsemble,
     answerability_features,
@@ -228,8 +228,8 @@ class Answerer:
         # A caller that passes its own `gate` gets that gate for every archive unless it passes `small_gate` too.
         if gate is None and GATE_MODEL.exists():
             gate = TreeEnsemble.load()
-            if small_gate is None and SINGLE_ARCHIVE_MODEL.exists():
-                small_gate = TreeEnsemble.load(SINGLE_ARCHIVE_MODEL)
+            if small_gate is None and SMALL_ARCHIVE_MODEL.exists():
+                small_gate = TreeEnsemble.load(SMALL_ARCHIVE_MODEL)
         self.gate = gate
         self.small_gate = small_gate
         self.generator = generator
@@ -263,7 +263,8 @@ class Answerer:
             QueryTerms(language, {}, set(), answer_type(question))
         terms.answer_type = answer_type(question)  # the type comes from the question itself, not carried context
         sentences = rank_sentences(terms, self.tokenizer, hits, self.scorer, query) if hits else []
-        gate = self.gate_for(filters)
+        chunks = searchable_chunks(self.retriever.store.bm25, filters)
+        gate = self.gate_for(filters, chunks)
         if not hits:
             decision = Decision(False, 0.0, 0.5)
         elif reason := evidence_guard(query, terms, self.tokenizer, hits):
@@ -272,15 +273,18 @@ class Answerer:
             decision = Decision(True, 1.0, 0.0)  # no calibrated model shipped: never refuse silently
         else:
             decision = gate.decide(answerability_features(query, terms, self.tokenizer, hits, sentences,
-                                                          gate.lexicon))
+                                                          gate.lexicon), chunks)
         return Evidence(question, language, query, hits, sentences, decision, terms)
 
-    def gate_for(self, filters: Mapping[str, Any] | None = None) -> TreeEnsemble | None:
-        """The answerability trees for the archive a question searches. Retrieval scores, score gaps and IDF mean
-        something else among a few chunks than among thousands: trees fitted on collections, shown the app's
-        one-article corpus, answered questions it never mentions with confidence. Up to SMALL_ARCHIVE_CHUNKS
-        searchable chunks (after filters), the trees fitted on one-article archives decide."""
-        small = searchable_chunks(self.retriever.store.bm25, filters) <= SMALL_ARCHIVE_CHUNKS
+    def gate_for(self, filters: Mapping[str, Any] | None = None, chunks: int | None = None) -> TreeEnsemble | None:
+        """The answerability trees for the archive a question searches (`chunks`: its searchable chunks, counted
+        from `filters` when not given). Retrieval scores, score gaps and IDF mean something else among a few chunks
+        than among thousands: trees fitted on collections, shown the app's one-article corpus, answered questions it
+        never mentions with confidence. Up to SMALL_ARCHIVE_CHUNKS searchable chunks (after filters), the trees
+        fitted on small archives decide."""
+        if chunks is None:
+            chunks = searchable_chunks(self.retriever.store.bm25, filters)
+        small = chunks <= SMALL_ARCHIVE_CHUNKS
         return self.small_gate if small and self.small_gate is not None else self.gate
 
     def answer(self, question: str, history: History | None = None, filters: Mapping[str, Any] | None = None,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag import NewsQA
-from rag.answerability import FEATURES, TreeEnsemble
+from rag.answerability import ARCHIVE_SIZE, FEATURES, TreeEnsemble
 from rag.answering import (REFUSAL, TENTATIVE, TENTATIVE_NOTE, Answerer, _complete_sentences, attribution,
                            format_date, retrieval_query)
 from rag.articles import load_articles
@@ -201,6 +201,46 @@ def test_tree_ensemble_round_trip(tmp_path):
     again = TreeEnsemble.load(tmp_path / "gate.json")
     x = np.zeros((1, len(FEATURES)))
     assert again.decide(x).answerable and abs(again.decide(x).probability - 0.8) < 1e-9
+
+
+def size_gate(below_chunks: int) -> TreeEnsemble:
+    """Trees that read the archive's size (ARCHIVE_SIZE, after FEATURES): one split, P 0.1 in archives of fewer
+    than `below_chunks` chunks and P 0.9 in larger ones."""
+    split = float(np.log1p(below_chunks - 0.5))
+    tree = {"left": [1, -1, -1], "right": [2, -1, -1], "feature": [len(FEATURES), -2, -2],
+            "threshold": [split, -2.0, -2.0], "value": [0.0, float(np.log(1 / 9)), float(np.log(9))]}
+    return TreeEnsemble([tree], 0.0, 1.0, 0.5, FEATURES + (ARCHIVE_SIZE,))
+
+
+def test_trees_that_read_the_archive_size_get_it_and_round_trip(tmp_path):
+    gate = size_gate(5)
+    x = np.zeros((1, len(FEATURES)))
+    assert abs(gate.decide(x, archive_chunks=4).probability - 0.1) < 1e-9
+    assert abs(gate.decide(x, archive_chunks=5).probability - 0.9) < 1e-9
+    with pytest.raises(ValueError, match="archive_chunks"):
+        gate.decide(x)
+    gate.save(tmp_path / "small.json")
+    again = TreeEnsemble.load(tmp_path / "small.json")
+    assert again.reads_archive_size and not constant_gate(0.5).reads_archive_size
+    assert np.allclose(again.probability(np.zeros((3, len(FEATURES))), [1, 4, 40]), [0.1, 0.1, 0.9])
+    with pytest.raises(ValueError, match="retrain"):
+        TreeEnsemble([], 0.0, 1.0, 0.5, FEATURES + ("something_else",))
+
+
+def test_the_answerer_gives_the_small_archive_trees_the_searchable_chunks(qa, monkeypatch):
+    """The size the trees read is what the question can search: the whole archive, or what a filter leaves."""
+    from rag import answering
+
+    monkeypatch.setattr(answering, "SMALL_ARCHIVE_CHUNKS", 10_000)
+    question = "Who did Kim Jong-un meet, Krivoruchko?"
+    chunks = len(qa.store.bm25)
+    both = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(0.9), small_gate=size_gate(chunks + 1))
+    assert both.answer(question).refused  # `chunks` searchable: below the split
+    qa.add([{"title": "Banjir Rendam Ratusan Rumah di Bekasi", "source": "tempo.co", "date": "2024-07-20",
+             "text": "Banjir merendam 340 rumah di Kecamatan Bekasi Timur, Sabtu (20/7/2024). Warga mengungsi."}])
+    assert len(qa.store.bm25) == chunks + 1
+    assert not both.answer(question).refused  # one chunk more: the same trees now answer
+    assert both.answer(question, filters={"source": "kompas.tv"}).refused  # the filter leaves `chunks`
 
 
 def test_a_model_that_finds_no_answer_is_a_refusal_not_a_fallback(qa):

@@ -153,16 +153,15 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
 
 
 # ---- the bundled corpus as the app ships it: the seed article alone (4 chunks) --------------------------------
-# An archive this small is judged by the trees fitted on one-article archives (rag/answerability_single.json); the
+# An archive this small is judged by the small-archive trees (rag/answerability_small.json); the
 # collection trees answered three of the four unanswerable questions here with confidence (P 0.62-0.77).
 BUNDLED_FAILURES = {
     # as in the archive: the best-scored sentence is the meeting sentence; the answer is in quote [2]
     "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "lead quotes the meeting sentence",
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
-    "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses (P 0.19)",
-    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.35)",
-    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.48)",
-    "What was the price of the missiles North Korea sold to Iran?": "doubted, not refused (P 0.31)",
+    "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses (P 0.11)",
+    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.34)",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.44)",
 }
 
 
