@@ -14,7 +14,7 @@ are not judged by trees that only ever saw Indonesian ones.
 gold-removed copies, the passage the full index ranks first without the gold one), plus 300 IDK-MRC passages and
 300 FacQA questions asked of archives of k = 3, 10, 30 and 100 articles (the passage and its nearest ones,
 bench/archive_size.py), with the archive's size as one more input, for the trees that judge small archives
-(answerability.SMALL_ARCHIVE_CHUNKS); ~1.5 hours to build those archives once, then cached.
+(answerability.SMALL_ARCHIVE_CHUNKS); about an hour to build those archives once, then cached.
 Hits come from bench/answer_data.py (cached). Valid numbers are printed, never used for choices.
 """
 from __future__ import annotations
