@@ -26,10 +26,8 @@ KNOWN_FAILURES = {
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
     # "sebelum" (before) vs the article's "setelah" (after) trips the antonym-swap feature: refused
     "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses",
-    # unanswerable questions answered: the missing "tentara"/"hadiah"/"harga" are seen, but P(answerable) stays
-    # above the threshold 0.375 (session 6: 0.41 id and 0.38 en for the soldiers, 0.57 gift, 0.51 price)
-    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "not refused (P 0.41)",
-    "How many soldiers did Russia send to North Korea?": "English question not refused (P 0.38)",
+    # unanswerable questions answered: the missing "hadiah"/"harga" are seen, but P(answerable) stays above the
+    # threshold (the soldiers questions are refused since session 13's retrained collection trees)
     "What did Kim Jong-un give Krivoruchko as a gift?": "English question not refused",
     "What was the price of the missiles North Korea sold to Iran?": "English question not refused",
 }
@@ -159,9 +157,10 @@ BUNDLED_FAILURES = {
     # as in the archive: the best-scored sentence is the meeting sentence; the answer is in quote [2]
     "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "lead quotes the meeting sentence",
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
-    "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses (P 0.11)",
-    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.34)",
-    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.44)",
+    "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses (P 0.10)",
+    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.33)",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.46)",
+    "What was the price of the missiles North Korea sold to Iran?": "doubted, not refused (P 0.22, threshold 0.21)",
 }
 
 
