@@ -143,8 +143,8 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
         assert ans.citations and all(f"[{c.number}]" in ans.text for c in ans.citations)
     else:  # visibly marked
         assert "could not be verified" in ans.text
-    # sources that never mention the question's names: refused before the LLM, which is never called (the soldiers
-    # question used here before now passes the calibrated gate, P 0.41: a known failure, see KNOWN_FAILURES)
+    # sources that never mention the question's names: refused before the LLM, which is never called (a guard's
+    # refusal, so the test does not hang on where the trees' P falls for an unanswerable question)
     refused = qa.ask("Siapa yang ditemui Prabowo di Surabaya?")
     assert refused.refused and refused.mode == "extractive"
     assert "first_token" not in refused.timings
