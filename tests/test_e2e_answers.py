@@ -88,10 +88,10 @@ def test_seed_question_the_article_cannot_answer_is_refused(qa, q):
     assert ans.text == REFUSALS[q["language"]] and ans.citations == []
 
 
-# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5, session 7): strict xfail
+# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5; P of session 13): strict xfail
 STATED_WITH_CONFIDENCE = {
-    "What did Kim Jong-un give Krivoruchko as a gift?": "answered at P 0.57, no doubt shown",
-    "What was the price of the missiles North Korea sold to Iran?": "answered at P 0.51, no doubt shown",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "answered at P 0.65, no doubt shown",
+    "What was the price of the missiles North Korea sold to Iran?": "answered at P 0.53, no doubt shown",
 }
 
 
