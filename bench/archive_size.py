@@ -67,13 +67,15 @@ class Sources:
         return cls(question_sets(data), fq, iq, articles, memoised(fq.embedder), Tokenizer(), SentenceScorer.load())
 
 
-def neighbour_hits(qa: NewsQA, name: str, questions: list[dict], k: int) -> list[list]:
-    """Each question's hits, deep enough to name k distinct articles besides its own passage: the cached top
-    DEPTH hits of the whole set while they suffice, else a deeper search for these questions only."""
+def neighbour_hits(qa: NewsQA, name: str, questions: list[dict], chosen: list[int], k: int) -> list[list]:
+    """The hits of questions[i] for i in `chosen`, deep enough to name k distinct articles besides the question's
+    own passage: from the cached top DEPTH hits of the whole set while they suffice, else a deeper search for the
+    chosen questions only."""
     depth = max(DEPTH, 2 * k + 10)
     if depth == DEPTH:
-        return cached_hits(qa, name, questions)
-    return cached_hits(qa, f"{name}_deep{len(questions)}", questions, depth=depth)
+        every = cached_hits(qa, name, questions)
+        return [every[i] for i in chosen]
+    return cached_hits(qa, f"{name}_deep{len(chosen)}", [questions[i] for i in chosen], depth=depth)
 
 
 def archive_rows(args, src: Sources, k: int) -> dict[str, tuple]:
@@ -85,29 +87,22 @@ def archive_rows(args, src: Sources, k: int) -> dict[str, tuple]:
     parts: dict[str, tuple[list, list]] = {}
     split = args.split
     _, iqs = sets[f"idkmrc_{split}"]
-    by_passage: dict[str, list] = {}
-    for q in iqs:
-        by_passage.setdefault(q["passage_id"], []).append(q)
+    by_passage: dict[str, list[int]] = {}  # passage id -> indexes of its questions in iqs
+    for i, q in enumerate(iqs):
+        by_passage.setdefault(q["passage_id"], []).append(i)
     chosen_passages = sorted(random.Random(0).sample(sorted(by_passage), min(args.questions, len(by_passage))))
-    if max(DEPTH, 2 * k + 10) == DEPTH:  # the sample's first question's hits, from the cache of the whole set
-        first = {q["id"]: h for q, h in zip(iqs, cached_hits(iq, f"idkmrc_{split}", iqs))}
-        passage_hits = [first[by_passage[pid][0]["id"]] for pid in chosen_passages]
-    else:
-        passage_hits = neighbour_hits(iq, f"idkmrc_{split}", [by_passage[pid][0] for pid in chosen_passages], k)
+    # a passage's neighbours: those its first question retrieves
+    passage_hits = neighbour_hits(iq, f"idkmrc_{split}", iqs, [by_passage[pid][0] for pid in chosen_passages], k)
     qs, archives = [], []
     for pid, hits in zip(chosen_passages, passage_hits):
         archive = tuple([pid] + nearest(hits, {pid}, k - 1))
-        for q in by_passage[pid]:
-            qs.append(q)
+        for i in by_passage[pid]:
+            qs.append(iqs[i])
             archives.append(archive)
     parts[f"idkmrc_{split}_k{k}_{args.questions}"] = (qs, archives)
     _, fqs = sets[f"facqa_{split}"]
     chosen = sorted(random.Random(1).sample(range(len(fqs)), min(args.questions, len(fqs))))
-    if max(DEPTH, 2 * k + 10) == DEPTH:
-        all_hits = cached_hits(fq, f"facqa_{split}", fqs)
-        fhits = [all_hits[i] for i in chosen]
-    else:
-        fhits = neighbour_hits(fq, f"facqa_{split}", [fqs[i] for i in chosen], k)
+    fhits = neighbour_hits(fq, f"facqa_{split}", fqs, chosen, k)
     qs, with_gold, without_gold = [], [], []
     for i, hits in zip(chosen, fhits):
         gold = fqs[i]["passage_id"]
