@@ -81,6 +81,42 @@ _STEM_ANTONYM_PAIRS = (
 )
 
 
+# Words that order two events. "X sebelum Y" and "Y setelah X" say the same thing (a converse, not an antonym edit):
+# "Siapa yang mengunjungi Korea Utara sebelum Krivoruchko?" is answered by "Krivoruchko ... mengunjungi Korea Utara,
+# setelah Presiden Rusia Vladimir Putin". An edited question ("sebelum Soekarno" where the passage says "setelah
+# Soekarno") keeps its name *after* the opposite word, and stays an antonym swap.
+_ORDER_CONVERSES: dict[str, frozenset[str]] = {
+    "sebelum": frozenset({"setelah", "sesudah", "seusai", "usai"}), "setelah": frozenset({"sebelum"}),
+    "sesudah": frozenset({"sebelum"}), "seusai": frozenset({"sebelum"}),
+    "before": frozenset({"after"}), "after": frozenset({"before"}),
+}
+_CLAUSE_END = re.compile(r"[.!?;\n]+")
+_CONVERSE_REACH = 15  # how many words before the passage's order word may hold the question's name
+
+
+def stated_conversely(question: str, text: str) -> frozenset[str]:
+    """The question's order words ("sebelum", "setelah", ...) whose converse `text` states.
+
+    The question asks "... sebelum Y" with Y its names or numbers among the next three words ("Presiden
+    Soeharto"); a sentence of the text has one of them within the 15 words before an opposite order word
+    ("Soeharto ... setelah X") and none among the three words after it ("presiden setelah Soeharto" is the edit).
+    Names only: a common word after the order word anchors nothing."""
+    words = _WORD.findall(question)
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        opposites = _ORDER_CONVERSES.get(word.lower())
+        anchors = {w.lower() for w in words[i + 1:i + 4] if w[0].isupper() or w[0].isdigit()}
+        if not opposites or not anchors:
+            continue
+        for clause in _CLAUSE_END.split(text.lower()):
+            seq = _WORD.findall(clause)
+            if any(w in opposites and anchors.intersection(seq[max(0, k - _CONVERSE_REACH):k])
+                   and not anchors.intersection(seq[k + 1:k + 4]) for k, w in enumerate(seq)):
+                found.add(word.lower())
+                break
+    return frozenset(found)
+
+
 def _stem_antonyms() -> dict[str, frozenset[str]]:
     import Stemmer
 
@@ -245,7 +281,10 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     top3 = "\n".join(with_date_words(f"{h.title}\n{h.text}", h.date) for h in hits[:3])
     cov3, miss3, _, _, _ = coverage(top3)
     x["idf_coverage_top3"], x["missing_max_idf_top3"] = cov3, miss3
-    top_lower = set(_WORD.findall(top_text.lower()))
+    # a converse ("Y ... setelah X" answering "... sebelum Y") counts as the question's order word being there (the
+    # stem features never see these words: the keyword tokenizer drops them as stopwords)
+    top_converse = stated_conversely(analysis, top_text)
+    top_lower = set(_WORD.findall(top_text.lower())) | top_converse
     neutral = terms.neutral
     if neutral:
         top_set = set(top_tokens)
@@ -274,7 +313,8 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         x["bigram_coverage_best_window"] = bi_b
         best_tokens = set(tokenizer(with_date_words(best.text, best.hit.date)))
         x["neutral_coverage_best"] = (sum(t in best_tokens for t in neutral) / len(neutral)) if neutral else 1.0
-        best_words = set(_WORD.findall(best_context.lower()))
+        best_converse = stated_conversely(analysis, best_context)
+        best_words = set(_WORD.findall(best_context.lower())) | best_converse
         x["negation_mismatch_best"] = 1.0 if bool(NEGATIONS & set(q_words)) != bool(NEGATIONS & best_words) else 0.0
         x["antonym_swap_best"] = _antonym_swap(q_words, best_words)
         window_stems = set(tokenizer(best_context))

@@ -24,8 +24,6 @@ KNOWN_FAILURES = {
     "Kantor berita apa yang mengungkapkan pertemuan Kim Jong-un dengan Krivoruchko?": "lead quotes the meeting sentence",
     # "discuss" is read as the article's "mendiskusikan", but that sentence still ranks second, in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
-    # "sebelum" (before) vs the article's "setelah" (after) trips the antonym-swap feature: refused
-    "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses",
     # unanswerable questions answered: the missing "hadiah"/"harga" are seen, but P(answerable) stays above the
     # threshold (the soldiers questions are refused since session 13's retrained collection trees)
     "What did Kim Jong-un give Krivoruchko as a gift?": "English question not refused",
@@ -157,7 +155,6 @@ BUNDLED_FAILURES = {
     # as in the archive: the best-scored sentence is the meeting sentence; the answer is in quote [2]
     "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "lead quotes the meeting sentence",
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
-    "Siapa pejabat Rusia yang mengunjungi Korea Utara sebelum Krivoruchko?": "antonym feature refuses (P 0.10)",
     "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.33)",
     "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.46)",
     "What was the price of the missiles North Korea sold to Iran?": "doubted, not refused (P 0.22, threshold 0.21)",
