@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from rag import NewsQA  # noqa: E402
 from rag.bm25 import Bm25Index, rsj_idf  # noqa: E402
+from rag.chunking import chunk_article  # noqa: E402
+from rag.embeddings import embedder_id  # noqa: E402
 from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
 from rag.query import detect_language  # noqa: E402
 from rag.records import Article, Hit  # noqa: E402
@@ -136,6 +138,27 @@ def memoised(embedder):
     object.__setattr__(embedder, "_get_text_embeddings", cached)
     object.__setattr__(embedder, "_memo", memo)
     return embedder
+
+
+def remember_stored_vectors(embedder, indexes: Sequence[NewsQA], articles: Sequence[Article],
+                            batch: int = 2000) -> int:
+    """Give a `memoised` embedder the vectors the full indexes already hold for these articles' chunks, so the
+    small archives built from them embed nothing: the same chunking and the same embedder give the same embed
+    texts (chunk ids name the article's content version). Returns how many vectors were remembered."""
+    memo = memoised(embedder)._memo
+    found = 0
+    for qa in indexes:
+        if embedder_id(qa.embedder) != embedder_id(embedder):
+            continue
+        config = qa.config
+        texts = {c.id: c.embed_text for a in articles
+                 for c in chunk_article(a, config.chunk_max_chars, config.chunk_overlap_sentences)}
+        ids = [cid for cid in texts if texts[cid] not in memo]
+        for i in range(0, len(ids), batch):
+            for cid, row in qa.store.chroma.get(ids[i:i + batch], with_embeddings=True).items():
+                memo[texts[cid]] = [float(v) for v in row["embedding"]]
+                found += 1
+    return found
 
 
 def small_archive_hits(name: str, questions: Sequence[dict[str, Any]], archive_ids: Sequence[str | tuple[str, ...]],

@@ -1,14 +1,15 @@
 """Which answerability trees judge an archive of k articles better: the collection trees (rag/answerability.json)
 or the small-archive trees (rag/answerability_small.json, which also read the archive's size)?
 
-    python bench/archive_size.py --articles 3 10 30 100 --split valid --questions 400
+    python bench/archive_size.py --articles 3 10 30 100 300 --split valid --questions 400
 
 An archive is a question's passage and its k-1 nearest other passages (from the full index's hits): IDK-MRC
 (answerable and minimal edits, `--questions` passages' worth) and FacQA (`--questions` questions, asked of gold + k-1
 neighbours, and of the k nearest non-gold passages: refuse). Each archive is a real index built in a temporary
 folder (bench/answer_data.small_archive_hits, cached). The small-archive trees are trained on such archives of
 train questions (bench/train_answering.py answerability --regime small, which prints this comparison on valid too),
-so `--split train` is in-sample for them; valid is reported, not used for choices.
+so `--split train` is in-sample for them. "Doubted": answered below CONFIDENT_AT, framed as uncertain;
+"confident": answered at or above it, stated as fact (for an unanswerable question, the worst outcome).
 """
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from answer_data import DEPTH, cached_hits, memoised, open_index, question_sets, small_archive_hits  # noqa: E402
+from answer_data import (DEPTH, cached_hits, memoised, open_index, question_sets,  # noqa: E402
+                         remember_stored_vectors, small_archive_hits)
 from train_answering import answerability_rows, refusal_curve, set_lexicon_features  # noqa: E402
 
 from rag import NewsQA  # noqa: E402
-from rag.answerability import DEFAULT_MODEL, SMALL_ARCHIVE_MODEL, TreeEnsemble  # noqa: E402
+from rag.answerability import CONFIDENT_AT, DEFAULT_MODEL, SMALL_ARCHIVE_MODEL, TreeEnsemble  # noqa: E402
 from rag.bm25 import Tokenizer  # noqa: E402
 from rag.evaluation import passages_as_articles  # noqa: E402
 from rag.evidence import SentenceScorer  # noqa: E402
@@ -64,7 +66,9 @@ class Sources:
         iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
         articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
                     for a in passages_as_articles(data / f)}
-        return cls(question_sets(data), fq, iq, articles, memoised(fq.embedder), Tokenizer(), SentenceScorer.load())
+        embedder = memoised(fq.embedder)
+        remember_stored_vectors(embedder, [fq, iq], list(articles.values()))
+        return cls(question_sets(data), fq, iq, articles, embedder, Tokenizer(), SentenceScorer.load())
 
 
 def neighbour_hits(qa: NewsQA, name: str, questions: list[dict], chosen: list[int], k: int) -> list[list]:
@@ -133,7 +137,7 @@ def main() -> None:
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     p.add_argument("--facqa-index", default="/work/cache/facqa")
     p.add_argument("--idkmrc-index", default="/work/cache/idkmrc")
-    p.add_argument("--articles", type=int, nargs="+", default=[3, 10, 30, 100])
+    p.add_argument("--articles", type=int, nargs="+", default=[3, 10, 30, 100, 300])
     p.add_argument("--questions", type=int, help="IDK-MRC passages and FacQA questions per size (default: as "
                                                  "bench/train_answering.py reads them, 300 train, 400 valid)")
     p.add_argument("--split", choices=["train", "valid"], default="valid")
@@ -142,7 +146,8 @@ def main() -> None:
     models = {"collection trees": TreeEnsemble.load(DEFAULT_MODEL),
               "small-archive trees": TreeEnsemble.load(SMALL_ARCHIVE_MODEL)}
     print(f"{'articles':>8}{'chunks (median)':>16}  {'trees':<20}{'AUC IDK':>8}{'AUC FacQA':>10}"
-          f"{'IDK P/R at threshold':>22}{'FacQA refused':>14}{'gold removed refused':>21}")
+          f"{'IDK P/R at threshold':>22}{'FacQA refused':>14}{'gold removed refused':>21}{'FacQA doubted':>14}"
+          f"{'IDK unanswerable confident':>27}")
     src = Sources.open(args)
     for k in args.articles:
         rows = archive_rows(args, src, k)
@@ -155,9 +160,11 @@ def main() -> None:
             auc_fac = roc_auc_score(np.r_[np.ones(len(p_["fac"])), np.zeros(len(p_["fac_nogold"]))],
                                     np.r_[p_["fac"], p_["fac_nogold"]])
             _, prec, rec, _ = refusal_curve(p_["idk"], ~y_idk, [m.threshold])[0]
+            doubted = ((p_["fac"] >= m.threshold) & (p_["fac"] < CONFIDENT_AT)).mean()
             print(f"{k:>8}{median_chunks:>16.0f}  {name:<20}{auc_idk:>8.3f}{auc_fac:>10.3f}"
                   f"{f'{prec:.3f} / {rec:.3f}':>22}"
-                  f"{(p_['fac'] < m.threshold).mean():>14.3f}{(p_['fac_nogold'] < m.threshold).mean():>21.3f}")
+                  f"{(p_['fac'] < m.threshold).mean():>14.3f}{(p_['fac_nogold'] < m.threshold).mean():>21.3f}"
+                  f"{doubted:>14.3f}{(p_['idk'][~y_idk] >= CONFIDENT_AT).mean():>27.3f}")
 
 
 if __name__ == "__main__":
