@@ -1,3 +1,6 @@
+import json
+
+from conftest import FIXTURES
 from rag.query import detect_language, keyword_query, language_neutral_terms
 
 
@@ -63,3 +66,16 @@ def test_english_analysis_keeps_every_part_of_a_hyphenated_name_and_translates_g
     assert language == "id"
     assert text.split()[:3] == ["Kim", "Jong", "un"]
     assert "Russia" not in text and "rusia" in text.lower()
+
+
+def test_every_hand_translated_valid_question_is_routed_as_english_and_its_original_as_indonesian():
+    """The English benchmark questions (tests/fixtures/facqa_valid_en.jsonl) measure the English path only if
+    detect_language sends them there; their Indonesian originals must take the Indonesian path."""
+    import json
+
+    from conftest import FIXTURES
+
+    rows = [json.loads(line) for line in (FIXTURES / "facqa_valid_en.jsonl").read_text().splitlines() if line]
+    assert [r["id"] for r in rows] == [f"facqa-valid-{i:05d}" for i in range(100)]
+    assert [r["question"] for r in rows if detect_language(r["question"]) != "en"] == []
+    assert [r["question_id_original"] for r in rows if detect_language(r["question_id_original"]) != "id"] == []
