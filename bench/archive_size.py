@@ -64,11 +64,17 @@ class Sources:
         data = Path(args.data)
         fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
         iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
+        return cls.of(question_sets(data), fq, iq, data, Tokenizer(), SentenceScorer.load())
+
+    @classmethod
+    def of(cls, sets: dict, fq: NewsQA, iq: NewsQA, data: Path, tokenizer: Tokenizer,
+           scorer: SentenceScorer) -> Sources:
+        """From indexes already open: reads the passages and gives the embedder the vectors the indexes hold."""
         articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
                     for a in passages_as_articles(data / f)}
         embedder = memoised(fq.embedder)
         remember_stored_vectors(embedder, [fq, iq], list(articles.values()))
-        return cls(question_sets(data), fq, iq, articles, embedder, Tokenizer(), SentenceScorer.load())
+        return cls(sets, fq, iq, articles, embedder, tokenizer, scorer)
 
 
 def neighbour_hits(qa: NewsQA, name: str, questions: list[dict], chosen: list[int], k: int) -> list[list]:

@@ -282,15 +282,9 @@ def k_archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dic
     "facqa_train_nogold@k10" (10 neighbours). Returns feats, missing, chunks and questions per part."""
     from types import SimpleNamespace
 
-    from answer_data import memoised, remember_stored_vectors
     from archive_size import Sources, archive_rows
 
-    data = Path(args.data)
-    articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
-                for a in passages_as_articles(data / f)}
-    embedder = memoised(fq.embedder)
-    remember_stored_vectors(embedder, [fq, iq], list(articles.values()))
-    src = Sources(sets, fq, iq, articles, embedder, tok, scorer)
+    src = Sources.of(sets, fq, iq, Path(args.data), tok, scorer)
     feats, missing, chunks, questions = {}, {}, {}, {}
     for k in SMALL_SIZES:
         for split, n in K_QUESTIONS.items():
