@@ -382,7 +382,9 @@ class TreeEnsemble:
         return np.hstack([x, size[:, None]])
 
     def probability(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None = None) -> np.ndarray:
-        x = self.with_archive_size(x, archive_chunks)
+        # sklearn's trees compare float32 inputs (it casts X) with float64 thresholds: read x as it did, or a value
+        # between two float32 neighbours of a threshold takes the other branch
+        x = self.with_archive_size(x, archive_chunks).astype(np.float32).astype(np.float64)
         raw = np.full(len(x), self.init)
         for t in self.trees:
             node = np.zeros(len(x), dtype=np.int64)

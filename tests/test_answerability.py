@@ -1,10 +1,12 @@
 """rag/answerability.py: the hand-made features that tell a minimal edit ("sebelum" for "setelah") from a
-converse ("X sebelum Y" asked, "Y ... setelah X" written). The trees themselves are tested in test_answering.py."""
+converse ("X sebelum Y" asked, "Y ... setelah X" written), and how the exported trees read their inputs. The
+trees' use in answering is tested in test_answering.py."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from rag.answerability import FEATURES, answerability_features, stated_conversely
+from rag.answerability import FEATURES, TreeEnsemble, answerability_features, stated_conversely
 from rag.bm25 import Tokenizer
 from rag.evidence import split_hits
 from rag.ranking import QueryTerms
@@ -47,3 +49,16 @@ def test_antonym_swap_features_fire_on_an_edit_but_not_on_a_converse(question, s
     hits = [_hit(PASSAGE)]
     x = dict(zip(FEATURES, answerability_features(question, terms, tokenizer, hits, split_hits(hits))))
     assert (x["antonym_swap_best"], x["antonym_swap_top"]) == (swapped, swapped)
+
+
+def test_trees_read_inputs_as_float32_like_the_sklearn_trees_they_were_exported_from():
+    """sklearn casts X to float32 and splits at float64 midpoints between float32 values; a float64 input just
+    below such a threshold rounds to the float32 above it, so sklearn sends it right. The export must agree."""
+    threshold = (float(np.float32(0.1)) + float(np.float32(0.2))) / 2
+    stump = {"left": [1, -1, -1], "right": [2, -1, -1], "feature": [0, -2, -2], "threshold": [threshold, -2, -2],
+             "value": [0.0, -5.0, 5.0]}
+    trees = TreeEnsemble([stump], 0.0, 1.0, 0.5)
+    x = np.zeros((3, len(FEATURES)))
+    x[:, 0] = [threshold - 1e-12, 0.1, 0.2]
+    assert float(np.float32(x[0, 0])) > threshold  # the case: float64 left of the split, float32 right of it
+    assert (trees.probability(x) > 0.5).tolist() == [True, False, True]
