@@ -137,8 +137,8 @@ def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequen
         names, numbers, has_date = answer_evidence(terms, s.text)
         typed = {"who": names, "where": names, "when": has_date, "number": numbers, "other": names}[t]
         head = sum(tok in tokens for tok in terms.head) / len(terms.head) if terms.head else 0.0
-        # glossary=False: the shipped scorer was fitted on the extractor without it (see extract_short_answer)
-        short = extract_short_answer(question, s.text, s.context, s.hit.date, glossary=False) if question else None
+        # with the glossary for English questions, as the shipped scorer was fitted (see extract_short_answer)
+        short = extract_short_answer(question, s.text, s.context, s.hit.date) if question else None
         rows.append([
             s.hit.score - top_score, 1.0 / (1 + s.hit_rank), 1.0 / (1 + s.position), math.log1p(len(s.text)),
             covered / idf_total, covered_window / idf_total, neutral, (idf_total - covered) if terms.idf else 0.0,

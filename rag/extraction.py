@@ -371,7 +371,12 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
             if not head and j < len(toks) and toks[j].alpha:
                 head = toks[j].low
             break
-    head = _EN_ID.get(head, head)
+    if head in _EN_ID:
+        head = _EN_ID[head]
+    elif glossary and head and detect_language(question) != "id":
+        # an English category word the short list lacks ("Which news agency ..."): its glossary form ("berita")
+        glossed_head = translated_terms(head)
+        head = glossed_head[0].split()[0].lower() if glossed_head else head
     if kind == "other" and head in _PLACE_HEADS and qtype is None:
         kind, focus = "where", "place"  # "Di kota manakah ...", "Di negara manakah ...": a place
     unit = ""
@@ -985,10 +990,11 @@ def extract_short_answer(question: str, sentence: str, context: str = "", refere
     `reference_date` (the article's ISO date) lets yearless dates such as "Jumat (19/7)" be recognised;
     `qtype` overrides the answer type read from the question ("who", "where", "when", "number", "other").
     `glossary`: an English question's words also count in their Indonesian forms (rag/glossary.json), so
-    "Russian" is not a new phrase in a sentence that says "Rusia". On English *train* questions (full pipeline,
-    answered ones) the shown short answer holds the gold more often with it: FacQA 0.428 -> 0.447, IDK-MRC
-    0.192 -> 0.203. The sentence scorer and the answerability trees pass False: they were fitted on features
-    read without it, and using it there moved English sentence choice both ways on valid (bench/RESULTS.md).
+    "Russian" is not a new phrase in a sentence that says "Rusia", and "Which news agency" asks for a "berita"
+    (the category word "Kantor berita apa" names). On English *train* questions (full pipeline, answered ones) the
+    shown short answer holds the gold more often with it: FacQA 0.428 -> 0.447, IDK-MRC 0.192 -> 0.203. The
+    sentence scorer was refitted with it (session 15); the answerability trees pass False: they were fitted on
+    features read without it (bench/RESULTS.md, "The extractor's glossary in the sentence scorer").
     Memoised: the evidence, answerability and answer stages read the same sentences for one question.
     """
     found = candidates(question, sentence, context, reference_date, qtype, glossary)

@@ -151,13 +151,14 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
 # ---- the bundled corpus as the app ships it: the seed article alone (4 chunks) --------------------------------
 # An archive this small is judged by the small-archive trees (rag/answerability_small.json); the
 # collection trees answered three of the four unanswerable questions here with confidence (P 0.62-0.77).
+# (Since session 15 the English news-agency question is answered here: the extractor reads "news agency" as
+# "kantor berita". The price question is refused at P 0.20996 against the threshold 0.21: a margin this thin may
+# not hold on another CPU's arithmetic.)
 BUNDLED_FAILURES = {
     # as in the archive: the best-scored sentence is the meeting sentence; the answer is in quote [2]
-    "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "lead quotes the meeting sentence",
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
     "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.33)",
-    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.46)",
-    "What was the price of the missiles North Korea sold to Iran?": "doubted, not refused (P 0.22, threshold 0.21)",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.44)",
 }
 
 

@@ -50,9 +50,21 @@ def test_an_english_question_names_its_words_in_indonesian_through_the_glossary(
     question = "Where did Kim Jong-un meet the Russian delegation?"
     ans = check(extract_short_answer(question, MEETING, reference_date=SEED_DATE), MEETING, "where")
     assert ans.text == "Pyongyang"
-    # the switch the trained evidence and answerability models use (their features were fitted without it)
+    # the switch the answerability trees use (their features were fitted without it)
     plain = extract_short_answer(question, MEETING, reference_date=SEED_DATE, glossary=False)
     assert plain is not None and plain.text == "Rusia"
+
+
+def test_an_english_category_word_is_read_in_its_glossary_form():
+    """"Which news agency ..." asks for a "kantor berita": the KCNA sentence's "Kantor Berita Korea Utara" holds
+    the category word, as it does for "Kantor berita apa ..." (the `has_head` input)."""
+    def has_head(question: str, glossary: bool = True) -> bool:
+        found = extraction.candidates(question, REPORTED, REPORTED, SEED_DATE, glossary=glossary)
+        return any(f["has_head"] for c, f in found if "Berita" in c.text)
+
+    assert has_head("Kantor berita apa yang mengungkapkan pertemuan itu?")
+    assert has_head("Which news agency reported the meeting?")
+    assert not has_head("Which news agency reported the meeting?", glossary=False)
 
 
 @pytest.mark.parametrize("question", [
