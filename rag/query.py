@@ -72,7 +72,11 @@ def keyword_query(text: str, language: str | None = None) -> str:
 _ANSWER_TYPES = (
     ("when", re.compile(r"\b(kapan\w*|tanggal berapa|tahun berapa|bulan apa|hari apa|when|what (year|date|day))\b",
                         re.I)),
-    ("number", re.compile(r"\b(berapa\w*|how (many|much|long|far|old|big|large))\b", re.I)),
+    # "What is the area of ..." asks for a quantity, as "Berapa luas ..." does
+    ("number", re.compile(r"\b(berapa\w*|how (many|much|long|far|old|big|large))\b"
+                          r"|\bwhat(\s+\w+){0,3}?\s+(prices?|costs?|value|amount|number|population|total|area|length|"
+                          r"height|distance|size|percentage|percent|proportion|rate|salary|budget|fee|width|depth|"
+                          r"weight|temperature|age)\b", re.I)),
     ("who", re.compile(r"\b(siapa\w*|who|whom|whose)\b", re.I)),
     ("where", re.compile(r"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*|where)\b", re.I)),
 )

@@ -24,10 +24,10 @@ KNOWN_FAILURES = {
     "Kantor berita apa yang mengungkapkan pertemuan Kim Jong-un dengan Krivoruchko?": "lead quotes the meeting sentence",
     # "discuss" is read as the article's "mendiskusikan", but that sentence still ranks second, in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
-    # unanswerable questions answered: the missing "hadiah"/"harga" are seen, but P(answerable) stays above the
-    # threshold (the soldiers questions are refused since session 13's retrained collection trees)
+    # an unanswerable question answered: the missing "hadiah" is seen, but P(answerable) stays above the threshold
+    # (the soldiers questions are refused since session 13's retrained collection trees, the price question since
+    # session 15, when "What was the price ..." became a number question)
     "What did Kim Jong-un give Krivoruchko as a gift?": "English question not refused",
-    "What was the price of the missiles North Korea sold to Iran?": "English question not refused",
 }
 
 
@@ -86,10 +86,9 @@ def test_seed_question_the_article_cannot_answer_is_refused(qa, q):
     assert ans.text == REFUSALS[q["language"]] and ans.citations == []
 
 
-# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5; P of session 13): strict xfail
+# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5; P of session 15): strict xfail
 STATED_WITH_CONFIDENCE = {
-    "What did Kim Jong-un give Krivoruchko as a gift?": "answered at P 0.65, no doubt shown",
-    "What was the price of the missiles North Korea sold to Iran?": "answered at P 0.53, no doubt shown",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "answered at P 0.64, no doubt shown",
 }
 
 
@@ -152,13 +151,12 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
 # An archive this small is judged by the small-archive trees (rag/answerability_small.json); the
 # collection trees answered three of the four unanswerable questions here with confidence (P 0.62-0.77).
 # (Since session 15 the English news-agency question is answered here: the extractor reads "news agency" as
-# "kantor berita". The price question is refused at P 0.20996 against the threshold 0.21: a margin this thin may
-# not hold on another CPU's arithmetic.)
+# "kantor berita"; and the price question is refused, P 0.10 against the threshold 0.21.)
 BUNDLED_FAILURES = {
     # as in the archive: the best-scored sentence is the meeting sentence; the answer is in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
     "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.33)",
-    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.44)",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.42)",
 }
 
 

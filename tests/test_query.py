@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from conftest import FIXTURES
 from rag.query import detect_language, keyword_query, language_neutral_terms
 
@@ -39,6 +41,17 @@ def test_answer_type_from_question_words_in_both_languages():
     assert answer_type("Di manakah pertemuan itu?") == "where"
     assert answer_type("Where did they meet?") == "where"
     assert answer_type("Apa kepanjangan BPS?") == "other"
+
+
+@pytest.mark.parametrize("question", [
+    "What is the area of Flores Island?", "What was the price of the missiles?",
+    "What is the current population of Jiangsu Province?", "By what percentage did the costs rise?",
+])
+def test_an_english_what_question_about_a_quantity_asks_for_a_number_as_berapa_does(question):
+    from rag.query import answer_type
+
+    assert answer_type(question) == "number"
+    assert answer_type("What is the name of the ship?") == answer_type("Which country has the largest area?") == "other"
 
 
 def test_head_terms_name_the_category_a_which_question_asks_for():
