@@ -69,16 +69,28 @@ def keyword_query(text: str, language: str | None = None) -> str:
 
 
 # Question word patterns per answer type, Indonesian and English; checked in this order.
+# An English "when/who/where" asks only where a question opens (after a preposition at most): further on it starts
+# a clause ("Who did Mubarak escort ... when returning ...", "the university where he studied", ", who was ...").
+_EN_OPENS = r"^\W*(?:(?:in|on|at|from|to|by|with|for|since|until|till|of|and|but|so)\s+)?"
+# "What is the name of the current president?" asks for a person, as "Siapa nama presiden ...?" does
+_PERSON_NOUNS = (r"president|minister|governor|mayor|regent|director|chairman|chairwoman|chairperson|chair|leader|"
+                 r"ambassador|spokesman|spokeswoman|spokesperson|representative|citizen|player|coach|writer|author|"
+                 r"singer|actor|actress|officer|head|chief|commander|secretary|king|queen|prince|princess|emperor|"
+                 r"founder|owner|ceo|manager|captain|general|pope|person|man|woman|scientist|artist|athlete|winner|"
+                 r"candidate|official|judge|lawyer|suspect|victim|journalist|reporter|politician|wife|husband|son|"
+                 r"daughter|father|mother|teacher|student|doctor|figure")
 _ANSWER_TYPES = (
-    ("when", re.compile(r"\b(kapan\w*|tanggal berapa|tahun berapa|bulan apa|hari apa|when|what (year|date|day))\b",
-                        re.I)),
+    ("when", re.compile(r"\b(kapan\w*|tanggal berapa|tahun berapa|bulan apa|hari apa|what (year|date|day))\b"
+                        rf"|{_EN_OPENS}when\b", re.I)),
     # "What is the area of ..." asks for a quantity, as "Berapa luas ..." does
-    ("number", re.compile(r"\b(berapa\w*|how (many|much|long|far|old|big|large))\b"
+    ("number", re.compile(r"\b(berapa\w*|how (many|much|long|far|old|big|large|high|tall|deep|wide|heavy|fast))\b"
                           r"|\bwhat(\s+\w+){0,3}?\s+(prices?|costs?|value|amount|number|population|total|area|length|"
                           r"height|distance|size|percentage|percent|proportion|rate|salary|budget|fee|width|depth|"
-                          r"weight|temperature|age)\b", re.I)),
-    ("who", re.compile(r"\b(siapa\w*|who|whom|whose)\b", re.I)),
-    ("where", re.compile(r"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*|where)\b", re.I)),
+                          r"weight|temperature|age|capacity|elevation|altitude|volume)\b", re.I)),
+    ("who", re.compile(rf"\b(siapa\w*)\b|{_EN_OPENS}(who|whom|whose)\b"
+                       rf"|\bwhat\s+(is|was|are|were)\s+the\s+names?\s+of\s+(the\s+)?(\w+\s+){{0,3}}?({_PERSON_NOUNS})\b"
+                       rf"|\bwhich\s+(\w+\s+){{0,2}}?({_PERSON_NOUNS})\b", re.I)),
+    ("where", re.compile(rf"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*)\b|{_EN_OPENS}where\b", re.I)),
 )
 
 

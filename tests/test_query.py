@@ -54,6 +54,23 @@ def test_an_english_what_question_about_a_quantity_asks_for_a_number_as_berapa_d
     assert answer_type("What is the name of the ship?") == answer_type("Which country has the largest area?") == "other"
 
 
+@pytest.mark.parametrize("question, expected", [
+    # an English who/when/where further on starts a clause; the question is typed as its Indonesian original
+    ("Who did Mubarak escort to the border when returning to Gaza in 1994?", "who"),  # Siapa yang diantar ...
+    ("How old was Schrock when he received the Nobel Prize?", "number"),  # Berapakah usia ...
+    ("What is the name of the university where Yuda studied?", "other"),  # Apakah nama universitas tempat ...
+    ("Which military academy did General Sonthi, who was appointed commander, graduate from?", "other"),
+    ("To whom did he give the award?", "who"),
+    # a person asked for by name or category, as "Siapa nama presiden ...?" is
+    ("What is the name of the current president of Indonesia?", "who"),
+    ("Which US citizen won the 2005 Nobel Prize in Physics?", "who"),
+])
+def test_an_english_question_is_typed_as_its_indonesian_original(question, expected):
+    from rag.query import answer_type
+
+    assert answer_type(question) == expected
+
+
 def test_head_terms_name_the_category_a_which_question_asks_for():
     from rag.query import head_terms
 
