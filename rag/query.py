@@ -88,7 +88,8 @@ _ANSWER_TYPES = (
                           r"height|distance|size|percentage|percent|proportion|rate|salary|budget|fee|width|depth|"
                           r"weight|temperature|age|capacity|elevation|altitude|volume)\b", re.I)),
     ("who", re.compile(rf"\b(siapa\w*)\b|{_EN_OPENS}(who|whom|whose)\b"
-                       rf"|\bwhat\s+(is|was|are|were)\s+the\s+names?\s+of\s+(the\s+)?(\w+\s+){{0,3}}?({_PERSON_NOUNS})\b"
+                       r"|\bwhat\s+(is|was|are|were)\s+the\s+names?\s+of\s+(the\s+)?(\w+\s+){0,3}?"
+                       rf"({_PERSON_NOUNS})\b"
                        rf"|\bwhich\s+(\w+\s+){{0,2}}?({_PERSON_NOUNS})\b", re.I)),
     ("where", re.compile(rf"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*)\b|{_EN_OPENS}where\b", re.I)),
 )
