@@ -43,18 +43,12 @@ def test_answer_type_from_question_words_in_both_languages():
     assert answer_type("Apa kepanjangan BPS?") == "other"
 
 
-@pytest.mark.parametrize("question", [
-    "What is the area of Flores Island?", "What was the price of the missiles?",
-    "What is the current population of Jiangsu Province?", "By what percentage did the costs rise?",
-])
-def test_an_english_what_question_about_a_quantity_asks_for_a_number_as_berapa_does(question):
-    from rag.query import answer_type
-
-    assert answer_type(question) == "number"
-    assert answer_type("What is the name of the ship?") == answer_type("Which country has the largest area?") == "other"
-
-
 @pytest.mark.parametrize("question, expected", [
+    # a quantity asked for with "what", as "Berapa luas/harga ..." asks for it
+    ("What is the area of Flores Island?", "number"), ("What was the price of the missiles?", "number"),
+    ("What is the current population of Jiangsu Province?", "number"),
+    ("By what percentage did the costs rise?", "number"),
+    ("What is the name of the ship?", "other"), ("Which country has the largest area?", "other"),
     # an English who/when/where further on starts a clause; the question is typed as its Indonesian original
     ("Who did Mubarak escort to the border when returning to Gaza in 1994?", "who"),  # Siapa yang diantar ...
     ("How old was Schrock when he received the Nobel Prize?", "number"),  # Berapakah usia ...
