@@ -12,6 +12,7 @@ Quotes are always verbatim substrings of the article text with their offsets, so
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import threading
@@ -30,7 +31,7 @@ from .answerability import (
     evidence_guard,
 )
 from .bm25 import Bm25Index, Tokenizer
-from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates
+from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates, find_relative_dates
 from .evidence import DEFAULT_MODEL as EVIDENCE_MODEL
 from .evidence import Sentence, SentenceScorer, question_terms, rank_sentences
 from .query import answer_type, detect_language, language_neutral_terms
@@ -202,6 +203,36 @@ def format_date(iso: str | None, language: str) -> str:
     return f"{d} {names[m - 1]} {y}"
 
 
+def format_period(value: str, language: str) -> str:
+    """A day, month ("2024-06" -> "June 2024" / "Juni 2024") or year, in the reader's language."""
+    if len(value) == 7:
+        names = MONTH_NAMES_ID if language == "id" else MONTH_NAMES_EN
+        return f"{names[int(value[5:7]) - 1]} {value[:4]}"
+    return format_date(value, language)
+
+
+def resolved_date(short: ShortAnswer, sentence: Sentence, language: str) -> str:
+    """" (June 2024)" after a when-answer the reader cannot date alone: a relative date ("bulan lalu", "kemarin",
+    "Kamis") read against its article's date, a date without a year ("Jumat (19/7)"), and for an English
+    question any Indonesian date ("Kamis (18/7/2024)" -> " (18 July 2024)"). Empty otherwise; the short answer
+    itself stays verbatim."""
+    if short.kind != "when" or not sentence.hit.date:
+        return ""
+    try:
+        reference = dt.date.fromisoformat(sentence.hit.date[:10])
+    except ValueError:
+        return ""
+    explicit = find_dates(sentence.text, reference)
+    inside = [(m.iso, m.text) for m in explicit if short.start <= m.start and m.end <= short.end]
+    relative = [r.value for r in find_relative_dates(sentence.text, reference, explicit)
+                if short.start <= r.start and r.end <= short.end]
+    if relative:
+        return f" ({format_period(relative[0], language)})"
+    if inside and (language != "id" or not re.search(r"\d{4}", inside[0][1])):
+        return f" ({format_date(inside[0][0], language)})"
+    return ""
+
+
 def attribution(number: int, hit: Hit, language: str) -> str:
     """"[1] (kompas.tv, 19 July 2024)" -- or just "[1]" when the article has neither."""
     parts = [p for p in (hit.source, format_date(hit.date, language)) if p]
@@ -337,9 +368,10 @@ class Answerer:
         citations = [_citation(n, s) for n, s in enumerate(quotes, 1)]
         lang = ev.language
         first = f"{_ACCORDING[lang]} {attribution(1, best.hit, lang)}: “{_one_line(best.text)}”"
-        lead = f"{short.text}, {first}" if short else first[0].upper() + first[1:]
+        shown = f"{short.text}{resolved_date(short, best, lang)}" if short else ""
+        lead = f"{shown}, {first}" if short else first[0].upper() + first[1:]
         if ev.decision.tentative:
-            lead = f"{TENTATIVE[lang]} {short.text + ', ' if short else ''}{first}"
+            lead = f"{TENTATIVE[lang]} {shown + ', ' if short else ''}{first}"
         lines = [lead] + [f"{_ALSO[lang]} {attribution(n, s.hit, lang)}: “{_one_line(s.text)}”"
                           for n, s in enumerate(quotes[1:], 2)]
         if note:

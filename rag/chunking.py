@@ -5,6 +5,8 @@ Why offsets: `chunk.text == article.text[chunk.start:chunk.end]`, so the UI can 
 Why an `embed_text` apart from `text`: the embedder and BM25 also see the article's title and date, and every
 date the chunk mentions written out in both languages ("Kamis (18/7/2024)" -> "Kamis 18 Juli 2024 Thursday
 18 July 2024"), so "who did Kim meet on 18 July?" can match a sentence that only says "Kamis (18/7/2024)".
+Relative dates count too, read against the article's date: "kemarin" in a story of 19 July 2024 adds the words of
+18 July 2024, "bulan lalu" those of June 2024 (rag.dates.find_relative_dates; bench/dates.py measures it).
 """
 from __future__ import annotations
 
@@ -16,11 +18,13 @@ from collections.abc import Iterator
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-from .dates import MONTH_NAMES_ID, date_words, find_dates
+from .dates import MONTH_NAMES_ID, find_dates, find_relative_dates, period_words
 from .records import Article, Chunk
 
 # Bump when chunk boundaries or embed_text change: every article is then re-embedded on the next rebuild.
 CHUNKING_VERSION = "1"
+# Marks the fingerprint of an article that has relative dates (see article_fingerprint).
+RELATIVE_DATES_VERSION = "relative-dates-1"
 
 # Indonesian abbreviations that end with a period but do not end a sentence (Punkt learns these from data;
 # we have no Indonesian model, so we hand it the common ones).
@@ -58,11 +62,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def article_fingerprint(article: Article) -> str:
-    """Content hash of everything that shapes an article's chunks; unchanged hash => nothing to re-embed."""
-    payload = json.dumps(
-        [CHUNKING_VERSION, article.title, article.text, article.date, article.source, article.url, article.author],
-        ensure_ascii=False,
-    )
+    """Content hash of everything that shapes an article's chunks; unchanged hash => nothing to re-embed.
+
+    Relative dates ("kemarin", "Kamis lalu") joined the date words in RELATIVE_DATES_VERSION; only articles that
+    have some carry the marker, so an index built before re-embeds just those."""
+    fields: list[object] = [CHUNKING_VERSION, article.title, article.text, article.date, article.source, article.url,
+                            article.author]
+    if find_relative_dates(article.text, _reference_date(article.date)):
+        fields.append(RELATIVE_DATES_VERSION)
+    payload = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -70,10 +78,13 @@ def chunk_article(article: Article, max_chars: int = 700, overlap_sentences: int
     """Greedy packing of whole sentences up to `max_chars` (a longer sentence becomes its own chunk)."""
     version = article_fingerprint(article)
     reference = _reference_date(article.date)
-    mentions = find_dates(article.text, reference)
+    # explicit dates ("Kamis (18/7/2024)") and relative ones read against the article date ("kemarin")
+    explicit = find_dates(article.text, reference)
+    mentions = [(m.start, m.end, m.iso) for m in explicit]
+    mentions += [(r.start, r.end, r.value) for r in find_relative_dates(article.text, reference, explicit)]
     chunks: list[Chunk] = []
     for index, (start, end) in enumerate(_pack(sentence_spans(article.text), max_chars, overlap_sentences)):
-        dates = sorted({m.iso for m in mentions if m.start >= start and m.end <= end})
+        dates = sorted({value for s, e, value in mentions if s >= start and e <= end})
         chunks.append(
             Chunk(
                 id=f"{article.id}::{version}::{index}",
@@ -96,7 +107,7 @@ def build_embed_text(article: Article, text: str, dates: list[str]) -> str:
         header = f"{header} ({_short_date(article.date)})" if header else _short_date(article.date)
     parts = [header, text] if header else [text]
     if dates:
-        parts.append(" ".join(date_words(d) for d in dates))
+        parts.append(" ".join(period_words(d) for d in dates))
     return "\n".join(parts)
 
 

@@ -287,3 +287,119 @@ def date_words(iso: str) -> str:
     month_id, month_en = MONTH_NAMES_ID[day.month - 1], MONTH_NAMES_EN[day.month - 1]
     wd_id, wd_en = WEEKDAY_NAMES_ID[day.weekday()], WEEKDAY_NAMES_EN[day.weekday()]
     return f"{wd_id} {day.day} {month_id} {day.year} {wd_en} {day.day} {month_en} {day.year}"
+
+
+# ---- relative dates ----------------------------------------------------------------------------------------------
+# News dates many events by the publication day: "kemarin", "Kamis lalu", "bulan lalu". Read against the article's
+# own date they become checkable dates: a story of Friday 19 July 2024 that says "kemarin" means 18 July 2024.
+
+# word -> day offset from the article date
+_RELATIVE_DAYS = {"kemarin lusa": -2, "kemarin": -1, "hari ini": 0, "besok": 1, "lusa": 2,
+                  "yesterday": -1, "today": 0, "tomorrow": 1}
+# (unit, offset): "bulan lalu" = the month before the article's month
+_RELATIVE_PERIODS = {"bulan lalu": ("month", -1), "bulan ini": ("month", 0), "bulan depan": ("month", 1),
+                     "tahun lalu": ("year", -1), "tahun ini": ("year", 0), "tahun depan": ("year", 1),
+                     "last month": ("month", -1), "this month": ("month", 0), "next month": ("month", 1),
+                     "last year": ("year", -1), "this year": ("year", 0), "next year": ("year", 1)}
+_RELATIVE_WORDS = re.compile(rf"\b(?:{_alternation([*_RELATIVE_DAYS, *_RELATIVE_PERIODS])})\b", re.IGNORECASE)
+# A weekday named without a date: capitalised (a weekday, not a common word), Indonesian "Minggu" left out (it is
+# also "week": "Minggu lalu" may be either). Optional "lalu/kemarin" (before the article day) or "depan/mendatang"
+# (after it); English "last/next Thursday".
+_BARE_WEEKDAY = re.compile(
+    r"\b(?:(?P<en_dir>[Ll]ast|[Nn]ext|[Tt]his)\s+)?"
+    r"(?P<wd>Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Ahad|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+    r"Sunday)\b(?:\s+(?P<dir>lalu|kemarin|depan|mendatang|ini)\b)?")
+_FUTURE_CUE = re.compile(r"\b(?:akan|bakal|nanti|will|rencananya|dijadwalkan|scheduled)\b[^.!?]{0,40}$", re.IGNORECASE)
+
+
+@dataclass
+class RelativeDate:
+    """A date written relative to the publication day, resolved against it. `value` is "yyyy-mm-dd" for a day,
+    "yyyy-mm" for a month ("bulan lalu"), "yyyy" for a year ("tahun lalu"); `text[start:end]` is the phrase."""
+
+    start: int
+    end: int
+    value: str
+    text: str
+
+    @property
+    def granularity(self) -> str:
+        return {10: "day", 7: "month", 4: "year"}[len(self.value)]
+
+
+def _shift_period(reference: _dt.date, unit: str, offset: int) -> str:
+    if unit == "year":
+        return f"{reference.year + offset:04d}"
+    months = reference.year * 12 + reference.month - 1 + offset
+    return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+
+def _weekday_date(reference: _dt.date, weekday: int, direction: str) -> _dt.date:
+    """The named weekday nearest the article day in `direction`: "past" (on or before it), "before" (strictly),
+    "after" (strictly), "next" (on or after)."""
+    back = (reference.weekday() - weekday) % 7
+    ahead = (weekday - reference.weekday()) % 7
+    if direction == "before":
+        return reference - _dt.timedelta(days=back or 7)
+    if direction == "after":
+        return reference + _dt.timedelta(days=ahead or 7)
+    if direction == "next":
+        return reference + _dt.timedelta(days=ahead)
+    return reference - _dt.timedelta(days=back)
+
+
+def find_relative_dates(text: str, reference: _dt.date | None,
+                        explicit: list[DateMention] | None = None) -> list[RelativeDate]:
+    """Relative dates in `text` resolved against `reference` (the article's date); none without one.
+
+    "kemarin", "hari ini", "besok" (and English) are days; a weekday named without a date is the latest such day
+    up to the article day ("Kamis" in a Friday story), strictly before with "lalu/kemarin/last", after with
+    "depan/mendatang/next" or a future cue before it ("akan digelar Sabtu"); "bulan/tahun lalu" are a month or a
+    year. Phrases that overlap an explicit date (find_dates: "Kamis (18/7)", "kemarin (18/7)") are left to it;
+    `explicit` passes find_dates(text, reference) when the caller has it already."""
+    if reference is None:
+        return []
+    if explicit is None:
+        explicit = find_dates(text, reference)
+    found: list[RelativeDate] = []
+    for m in _RELATIVE_WORDS.finditer(text):
+        key = " ".join(m.group(0).lower().split())
+        if key in _RELATIVE_DAYS:
+            value = (reference + _dt.timedelta(days=_RELATIVE_DAYS[key])).isoformat()
+        else:
+            value = _shift_period(reference, *_RELATIVE_PERIODS[key])
+        found.append(RelativeDate(m.start(), m.end(), value, m.group(0)))
+    for m in _BARE_WEEKDAY.finditer(text):
+        word = m["dir"] or (m["en_dir"] or "").lower()
+        if word in ("lalu", "kemarin", "last"):
+            direction = "before"
+        elif word in ("depan", "mendatang", "next"):
+            direction = "after"
+        elif _FUTURE_CUE.search(text, max(0, m.start() - 60), m.start()):
+            direction = "next"
+        else:
+            direction = "past"
+        day = _weekday_date(reference, WEEKDAYS[m["wd"].lower()], direction)
+        found.append(RelativeDate(m.start(), m.end(), day.isoformat(), m.group(0)))
+    # a weekday phrase wins over a word inside it ("Rabu kemarin" is one phrase, not "kemarin" = yesterday);
+    # anything touching an explicit date is the explicit date's ("Kamis (18/7)", "kemarin (18/7)")
+    found.sort(key=lambda r: (r.start, -(r.end - r.start)))
+    out: list[RelativeDate] = []
+    for r in found:
+        if out and r.start < out[-1].end:
+            continue
+        if any(e.start <= r.end + 3 and r.start <= e.end for e in explicit):
+            continue
+        out.append(r)
+    return out
+
+
+def period_words(value: str) -> str:
+    """Searchable words for a date value of any granularity: a day as date_words, a month as "Juni 2024 June
+    2024", a year as itself."""
+    if len(value) >= 10:
+        return date_words(value)
+    if len(value) == 7:
+        year, month = int(value[:4]), int(value[5:7])
+        return f"{MONTH_NAMES_ID[month - 1]} {year} {MONTH_NAMES_EN[month - 1]} {year}"
+    return value

@@ -19,7 +19,7 @@ import numpy as np
 
 from .bm25 import Tokenizer
 from .chunking import sentence_spans
-from .dates import date_words, find_dates
+from .dates import find_dates, find_relative_dates, period_words
 from .bm25 import Bm25Index
 from .extraction import extract_short_answer
 from .query import Choose, analysis_text, answer_type, detect_language, head_terms
@@ -74,13 +74,15 @@ def used_equivalent(hits: Sequence[Hit], tokenizer: Tokenizer) -> Choose:
 def with_date_words(text: str, article_date: str | None = None) -> str:
     """`text` followed by its dates written out in both languages, as the keyword index holds them
     (chunking.build_embed_text): the question's "18 July" then matches a sentence that says "Kamis (18/7/2024)".
-    `article_date` (ISO) gives yearless dates such as "Jumat (19/7)" their year."""
+    `article_date` (ISO) gives yearless dates such as "Jumat (19/7)" their year, and relative ones ("kemarin",
+    "bulan lalu") their day or month."""
     try:
         reference = dt.date.fromisoformat(article_date[:10]) if article_date else None
     except ValueError:
         reference = None
-    found = find_dates(text, reference)
-    return f"{text}\n{' '.join(date_words(d.iso) for d in found)}" if found else text
+    explicit = find_dates(text, reference)
+    found = [d.iso for d in explicit] + [r.value for r in find_relative_dates(text, reference, explicit)]
+    return f"{text}\n{' '.join(period_words(d) for d in found)}" if found else text
 
 
 @dataclass

@@ -41,6 +41,34 @@ def test_dates_normalised_into_metadata_and_both_languages():
     assert c.embed_text.startswith("Kim bertemu delegasi Rusia (19 Juli 2024)")
 
 
+def test_relative_dates_add_the_words_of_the_day_or_month_they_mean():
+    """ "kemarin" in a story of Friday 19 July 2024 is searchable as 18 July; "bulan lalu" as June 2024."""
+    article = _article("Kim bertemu delegasi Rusia kemarin di Pyongyang. Putin berkunjung bulan lalu.")
+    (c,) = chunk_article(article, max_chars=1000)
+    assert c.dates == ["2024-06", "2024-07-18"]
+    assert "18 July 2024" in c.embed_text and "Kamis 18 Juli 2024" in c.embed_text
+    assert "Juni 2024 June 2024" in c.embed_text
+
+
+def test_fingerprint_changes_only_for_articles_with_relative_dates():
+    """Relative dates came later: an article without any keeps the fingerprint (and chunk ids) it had, so an
+    existing index re-embeds only the articles whose date words changed."""
+    import hashlib
+    import json
+
+    from rag.chunking import CHUNKING_VERSION
+
+    plain = _article()  # explicit dates only
+    payload = [CHUNKING_VERSION, plain.title, plain.text, plain.date, plain.source, plain.url, plain.author]
+    before = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+    assert article_fingerprint(plain) == before
+    relative = _article("Kim bertemu delegasi Rusia kemarin.")
+    payload = [CHUNKING_VERSION, relative.title, relative.text, relative.date, relative.source, relative.url,
+               relative.author]
+    assert article_fingerprint(relative) != hashlib.sha256(json.dumps(payload, ensure_ascii=False)
+                                                           .encode("utf-8")).hexdigest()[:16]
+
+
 def test_long_sentence_becomes_its_own_chunk():
     long = "Kata " * 300 + "akhir."
     article = _article(long + "\nKalimat pendek.")

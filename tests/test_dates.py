@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from rag.dates import DateMention, date_words, find_dates, parse_date
+from rag.dates import DateMention, date_words, find_dates, find_relative_dates, parse_date, period_words
 
 REF = dt.date(2024, 7, 19)
 
@@ -123,3 +123,53 @@ def test_date_words_in_both_languages():
     assert date_words("2024-07-21") == "Minggu 21 Juli 2024 Sunday 21 July 2024"
     with pytest.raises(ValueError):
         date_words("not a date")
+
+
+# ---- relative dates: read against the article's date (Friday 19 July 2024) ------------------------------------
+FRIDAY = dt.date(2024, 7, 19)
+
+
+@pytest.mark.parametrize("text, phrase, value", [
+    ("Kim bertemu dia kemarin di Pyongyang.", "kemarin", "2024-07-18"),
+    ("Rapat itu digelar hari ini.", "hari ini", "2024-07-19"),
+    ("Hasilnya diumumkan besok.", "besok", "2024-07-20"),
+    ("Rapat digelar Kamis di Jakarta.", "Kamis", "2024-07-18"),  # the latest Thursday up to the article day
+    ("Jakarta, Jumat - Presiden membuka rapat.", "Jumat", "2024-07-19"),  # the article day itself
+    ("Pada Jumat lalu ia tiba.", "Jumat lalu", "2024-07-12"),  # strictly before
+    ("Pada Rabu kemarin ia tiba.", "Rabu kemarin", "2024-07-17"),  # one phrase, not "kemarin" = yesterday
+    ("Sidang dilanjutkan Senin depan.", "Senin depan", "2024-07-22"),
+    ("Final akan digelar Sabtu di Bandung.", "Sabtu", "2024-07-20"),  # a future cue before it
+    ("Putin berkunjung bulan lalu.", "bulan lalu", "2024-06"),
+    ("Inflasi tahun lalu tinggi.", "tahun lalu", "2023"),
+    ("He arrived yesterday and leaves next Monday.", "yesterday", "2024-07-18"),
+])
+def test_relative_date_is_read_against_the_article_date(text, phrase, value):
+    found = find_relative_dates(text, FRIDAY)
+    assert [(r.text, r.value) for r in found][:1] == [(phrase, value)]
+    assert text[found[0].start:found[0].end] == phrase
+
+
+def test_relative_dates_have_a_granularity_and_english_next_weekday():
+    found = find_relative_dates("He arrived yesterday and leaves next Monday; sales fell last month.", FRIDAY)
+    assert [(r.text, r.value, r.granularity) for r in found] == [
+        ("yesterday", "2024-07-18", "day"), ("next Monday", "2024-07-22", "day"), ("last month", "2024-06", "month")]
+
+
+@pytest.mark.parametrize("text", [
+    "Pertemuan dilakukan di Pyongyang, Kamis (18/7/2024).",  # an explicit date: find_dates reads it
+    "Ia datang Rabu kemarin (17/7) bersama istrinya.",
+    "Minggu lalu hujan turun.",  # "Minggu" is also "week": left out
+    "rapat digelar kamis",  # not capitalised: not read as a weekday
+])
+def test_relative_date_left_out(text):
+    assert find_relative_dates(text, FRIDAY) == []
+
+
+def test_relative_dates_need_the_article_date():
+    assert find_relative_dates("Kim bertemu dia kemarin.", None) == []
+
+
+def test_period_words_for_each_granularity():
+    assert period_words("2024-07-18") == date_words("2024-07-18")
+    assert period_words("2024-06") == "Juni 2024 June 2024"
+    assert period_words("2023") == "2023"

@@ -76,3 +76,39 @@ def test_filters_on_the_seed(qa, filters, found):
         assert hits and hits[0].article_id == SEED_ID and SENTENCE in hits[0].text
     else:
         assert hits == []
+
+
+# ---- relative dates, end to end: the same story published on two days, each saying "kemarin" ------------------
+# Only the day "kemarin" means tells the two apart: 18 July for the story of 19 July, 24 July for that of 25 July.
+STORY = ("JAKARTA - Menteri Luar Negeri Retno Marsudi menerima Duta Besar Jepang Masaki Yasushi di Gedung Pancasila, "
+         "Jakarta, kemarin. Keduanya membahas kerja sama perdagangan dan investasi kedua negara.")
+TWINS = {"relatif-19": "2024-07-19", "relatif-25": "2024-07-25"}
+
+
+@pytest.fixture(scope="module")
+def qa_relative(tmp_path_factory, e5_embedder) -> NewsQA:
+    from rag.records import Article
+
+    qa = NewsQA(tmp_path_factory.mktemp("relative") / "index", embedder=e5_embedder, llm="none")
+    qa.rebuild(CORPUS)  # the seed article says "Kamis (18/7/2024)": another 18 July
+    qa.add([Article(id=aid, title="Menlu Retno Terima Dubes Jepang", text=STORY, date=day, source="contoh.id")
+            for aid, day in TWINS.items()])
+    return qa
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Who did Retno Marsudi receive on 18 July?", "relatif-19"),
+    ("Siapa yang diterima Retno Marsudi pada 24 Juli 2024?", "relatif-25"),
+])
+def test_a_relative_date_is_found_by_the_day_it_means(qa_relative, question, expected):
+    hits = qa_relative.search(question, k=3)
+    assert [h.article_id for h in hits][:2] == [expected, ({*TWINS} - {expected}).pop()]
+
+
+def test_a_when_answer_shows_the_day_a_relative_date_means(qa_relative):
+    ans = qa_relative.ask("When did Retno Marsudi receive the Japanese ambassador?")
+    assert not ans.refused, ans.text
+    assert ans.short_answer == "kemarin"
+    meant = {"relatif-19": "kemarin (18 July 2024), according to [1] (contoh.id, 19 July 2024)",
+             "relatif-25": "kemarin (24 July 2024), according to [1] (contoh.id, 25 July 2024)"}
+    assert ans.lead.startswith(meant[ans.citations[0].article_id]), ans.lead
