@@ -31,8 +31,8 @@ def kind_of(phrase: str) -> str:
     low = phrase.lower()
     if re.search(r"\b(lalu|kemarin|last)$", low) and " " in low:
         return "weekday + lalu/kemarin"
-    if re.search(r"\b(depan|mendatang|next)$", low) or low.startswith("next "):
-        return "weekday + depan"
+    if re.search(r" (depan|mendatang|besok|lusa)$", low) or low.startswith("next "):
+        return "weekday + depan/besok"
     if low.split()[0] in ("kemarin", "hari", "besok", "lusa", "yesterday", "today", "tomorrow"):
         return low
     return "weekday alone"

@@ -303,12 +303,12 @@ _RELATIVE_PERIODS = {"bulan lalu": ("month", -1), "bulan ini": ("month", 0), "bu
                      "last year": ("year", -1), "this year": ("year", 0), "next year": ("year", 1)}
 _RELATIVE_WORDS = re.compile(rf"\b(?:{_alternation([*_RELATIVE_DAYS, *_RELATIVE_PERIODS])})\b", re.IGNORECASE)
 # A weekday named without a date: capitalised (a weekday, not a common word), Indonesian "Minggu" left out (it is
-# also "week": "Minggu lalu" may be either). Optional "lalu/kemarin" (before the article day) or "depan/mendatang"
-# (after it); English "last/next Thursday".
+# also "week": "Minggu lalu" may be either). Optional "lalu/kemarin" (before the article day) or "depan/mendatang/
+# besok/lusa" (after it); English "last/next Thursday".
 _BARE_WEEKDAY = re.compile(
     r"\b(?:(?P<en_dir>[Ll]ast|[Nn]ext|[Tt]his)\s+)?"
     r"(?P<wd>Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Ahad|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-    r"Sunday)\b(?:\s+(?P<dir>lalu|kemarin|depan|mendatang|ini)\b)?")
+    r"Sunday)\b(?:\s+(?P<dir>lalu|kemarin|depan|mendatang|besok|lusa|ini)\b)?")
 _FUTURE_CUE = re.compile(r"\b(?:akan|bakal|nanti|will|rencananya|dijadwalkan|scheduled)\b[^.!?]{0,40}$", re.IGNORECASE)
 
 
@@ -373,7 +373,7 @@ def find_relative_dates(text: str, reference: _dt.date | None,
         word = m["dir"] or (m["en_dir"] or "").lower()
         if word in ("lalu", "kemarin", "last"):
             direction = "before"
-        elif word in ("depan", "mendatang", "next"):
+        elif word in ("depan", "mendatang", "besok", "lusa", "next"):
             direction = "after"
         elif _FUTURE_CUE.search(text, max(0, m.start() - 60), m.start()):
             direction = "next"

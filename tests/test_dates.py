@@ -138,6 +138,7 @@ FRIDAY = dt.date(2024, 7, 19)
     ("Pada Jumat lalu ia tiba.", "Jumat lalu", "2024-07-12"),  # strictly before
     ("Pada Rabu kemarin ia tiba.", "Rabu kemarin", "2024-07-17"),  # one phrase, not "kemarin" = yesterday
     ("Sidang dilanjutkan Senin depan.", "Senin depan", "2024-07-22"),
+    ("Penjualan dimulai Sabtu besok.", "Sabtu besok", "2024-07-20"),
     ("Final akan digelar Sabtu di Bandung.", "Sabtu", "2024-07-20"),  # a future cue before it
     ("Putin berkunjung bulan lalu.", "bulan lalu", "2024-06"),
     ("Inflasi tahun lalu tinggi.", "tahun lalu", "2023"),
