@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import MONTHS, WEEKDAYS, find_dates
+from .dates import MONTHS, WEEKDAYS, find_dates, find_relative_dates
 from .query import answer_type, detect_language, translated_terms
 
 KINDS = ("who", "where", "when", "number", "other")
@@ -554,10 +554,14 @@ def _span_to_toks(toks: list[_Tok], start: int, end: int) -> tuple[int, int] | N
     return (a, b) if b > a else None
 
 
-def _date_candidates(sentence: str, toks: list[_Tok], reference: _dt.date) -> list[_Cand]:
+def _date_candidates(sentence: str, toks: list[_Tok], reference: _dt.date, dated: bool = False) -> list[_Cand]:
+    """Dates, times, years and relative dates. `dated`: `reference` is the article's own date, so a relative date
+    it resolves ("kemarin", "bulan lalu") is scored as the day, month or year it means, like a written one."""
     spans: list[tuple[int, int, str]] = []
-    for m in find_dates(sentence, reference):
+    explicit = find_dates(sentence, reference)
+    for m in explicit:
         spans.append((m.start, m.end, "full"))
+    resolved = find_relative_dates(sentence, reference, explicit) if dated else []
     for kind, pat in (("range", _DAY_RANGE), ("month", _MONTH_YEAR), ("year", _YEAR), ("relative", _RELATIVE_TIME),
                       ("time", _TIME), ("weekday", _WEEKDAY_WORD)):
         for m in pat.finditer(sentence):
@@ -593,6 +597,11 @@ def _date_candidates(sentence: str, toks: list[_Tok], reference: _dt.date) -> li
             "has_time": float("time" in kinds),
             "year_only": float(kinds <= {"year"}),
         }
+        means = [r for r in resolved if s <= r.start and r.end <= e]
+        if feats["is_relative"] and means:  # "kemarin" in a story of 19 July 2024: 18 July 2024
+            # scored as the written date it stands for, which has no lower-case words
+            feats.update(is_relative=0.0, has_year=1.0, has_day=float(means[0].granularity == "day"),
+                         year_only=float(means[0].granularity == "year"), resolved_relative=1.0)
         out.append(_Cand(r[0], r[1], "date", feats))
         # inner pieces: the bare year of "tahun 2005" and the date without its time
         if "time" in kinds and len(kinds) > 1:
@@ -837,11 +846,14 @@ def _features(c: _Cand, toks: list[_Tok], matched: list[bool], q: _Question, sen
         "in_quotes": float(prev in ('"', "“") and nxt in ('"', "”")),
         "starts_verbish": float(bool(words) and bool(_VERBISH.match(words[0].text))),
     }
+    if c.extra.get("resolved_relative"):
+        f["common_share"] = f["starts_lower"] = 0.0
     f["focus_fit"] = _focus_fit(c, f, q)
     if q.kind == "other":  # what the "what" question names decides which candidates fit
         f[f"{c.source.split('_')[0]}_for_{q.focus}"] = 1.0
     for k, v in c.extra.items():
-        f[k] = v
+        if k != "resolved_relative":  # a marker, not a feature
+            f[k] = v
     return f
 
 
@@ -921,6 +933,13 @@ def _coverage(q: _Question, toks: list[_Tok]) -> float:
     return hit / len(q.terms)
 
 
+def _is_date(value: str | None) -> bool:
+    try:
+        return bool(value) and bool(_dt.date.fromisoformat(value[:10]))
+    except ValueError:
+        return False
+
+
 def _reference(reference_date: str | None) -> _dt.date:
     try:
         if reference_date:
@@ -943,7 +962,7 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
     ctx_match = _coverage(q, _tokens(context)) if context else 0.0
     cands: list[_Cand] = []
     kind = q.kind
-    date_cands = _date_candidates(sentence, toks, _reference(reference_date))
+    date_cands = _date_candidates(sentence, toks, _reference(reference_date), _is_date(reference_date))
     date_toks = {i for c in date_cands for i in range(c.a, c.b)
                  if c.extra.get("has_year") or c.extra.get("has_day") or c.extra.get("has_time")}
     if kind in ("who", "where"):

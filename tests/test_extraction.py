@@ -160,3 +160,17 @@ def test_hand_set_weights_apply_without_the_stored_model(monkeypatch):
         monkeypatch.undo()
         for cached in (extraction._lexicon, extraction._weights):
             cached.cache_clear()
+
+
+def test_a_relative_date_in_a_dated_story_is_scored_as_the_date_it_means():
+    """FacQA golds are rarely relative, so "bulan lalu" scores low as such; in a story of 19 July 2024 it means
+    June 2024 and is scored like a written date. Without the article date nothing changes."""
+    question = "Kapan Putin mengunjungi Korea Utara?"
+    sentence = ("Krivoruchko menjadi pejabat tinggi militer Rusia pertama yang mengunjungi Korea Utara, setelah "
+                "Presiden Rusia Vladimir Putin bulan lalu.")
+    dated = extract_short_answer(question, sentence, reference_date="2024-07-19")
+    undated = extract_short_answer(question, sentence)
+    assert dated is not None and dated.text == "bulan lalu"
+    assert undated is None or undated.score < dated.score - 1.0
+    written = extract_short_answer(question, sentence.replace("bulan lalu", "pada Juni 2024"))
+    assert written is not None and abs(written.score - dated.score) < 2.0
