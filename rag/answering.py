@@ -31,7 +31,7 @@ from .answerability import (
     evidence_guard,
 )
 from .bm25 import Bm25Index, Tokenizer
-from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates, find_relative_dates
+from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates, find_relative_dates, period_words
 from .evidence import DEFAULT_MODEL as EVIDENCE_MODEL
 from .evidence import Sentence, SentenceScorer, question_terms, rank_sentences
 from .query import answer_type, detect_language, language_neutral_terms
@@ -160,24 +160,29 @@ class AnswerStream:
         yield from self._pieces
 
 
-def retrieval_query(question: str, history: History | None) -> str:
-    """The question, plus names, numbers and dates from the previous user turns when it leans on them.
+def retrieval_query(question: str, history: History | None, asked_on: dt.date | None = None) -> str:
+    """The question, plus names, numbers and dates from the previous user turns when it leans on them, plus the
+    days its relative dates mean when it was asked on `asked_on`.
 
     Why: "Where did they meet?" after "Who did Kim meet on 18 July?" must retrieve about Kim and 18 July.
-    Works without an LLM; only questions with no names/numbers of their own or with a pronoun get context."""
+    Works without an LLM; only questions with no names/numbers of their own or with a pronoun get context.
+    "Siapa yang ditemui Kim kemarin?" asked on 19 July 2024 also searches for 18 July 2024, in both languages, as
+    the articles' own dates are written out (rag/chunking.py)."""
+    own = " ".join(period_words(r.value) for r in find_relative_dates(question, asked_on))
+    question_words = f"{question} {own}" if own else question
     turns = [text for role, text in _turns(history) if role == "user" and text.strip() and text != question]
     if not turns:
-        return question
+        return question_words
     words = {w.lower() for w in _WORD.findall(question)}
     own_terms = language_neutral_terms(question).split()
     if own_terms and not (words & _ANAPHORA):
-        return question
+        return question_words
     carried: list[str] = []
     for text in reversed(turns[-2:]):
         carried += [t for t in language_neutral_terms(text).split() if t.lower() not in words]
         carried += [text[d.start:d.end] for d in find_dates(text)]
     carried = list(dict.fromkeys(carried))
-    return f"{question} {' '.join(carried)}".strip() if carried else question
+    return f"{question_words} {' '.join(carried)}".strip() if carried else question_words
 
 
 def _turns(history: History | None) -> list[tuple[str, str]]:
@@ -285,10 +290,11 @@ class Answerer:
 
     # ---- stages ----------------------------------------------------------------------------------------------
     def gather(self, question: str, history: History | None = None,
-               filters: Mapping[str, Any] | None = None) -> Evidence:
-        """Retrieve, rank sentences, decide answerability."""
+               filters: Mapping[str, Any] | None = None, asked_on: dt.date | None = None) -> Evidence:
+        """Retrieve, rank sentences, decide answerability. `asked_on`: the day the question was asked, which its
+        relative dates ("kemarin") are read against; None reads none."""
         language = detect_language(question)
-        query = retrieval_query(question, history)
+        query = retrieval_query(question, history, asked_on)
         hits = self.retriever.search(query, k=self.top_k, filters=filters)
         terms = question_terms(query, self.tokenizer, self.retriever.store.bm25, hits) if hits else \
             QueryTerms(language, {}, set(), answer_type(question))
@@ -319,24 +325,24 @@ class Answerer:
         return self.small_gate if small and self.small_gate is not None else self.gate
 
     def answer(self, question: str, history: History | None = None, filters: Mapping[str, Any] | None = None,
-               generate: bool = True) -> Answer:
-        stream = self.stream(question, history, filters, generate)
+               generate: bool = True, asked_on: dt.date | None = None) -> Answer:
+        stream = self.stream(question, history, filters, generate, asked_on)
         for _ in stream:
             pass
         assert stream.answer is not None
         return stream.answer
 
     def stream(self, question: str, history: History | None = None, filters: Mapping[str, Any] | None = None,
-               generate: bool = True) -> AnswerStream:
+               generate: bool = True, asked_on: dt.date | None = None) -> AnswerStream:
         holder = AnswerStream(iter(()))
-        holder._pieces = self._run(question, history, filters, generate, holder)
+        holder._pieces = self._run(question, history, filters, generate, holder, asked_on)
         return holder
 
     # ---- the pipeline ----------------------------------------------------------------------------------------
     def _run(self, question: str, history: History | None, filters: Mapping[str, Any] | None, generate: bool,
-             holder: AnswerStream) -> Iterator[str]:
+             holder: AnswerStream, asked_on: dt.date | None = None) -> Iterator[str]:
         t0 = time.perf_counter()
-        ev = self.gather(question, history, filters)
+        ev = self.gather(question, history, filters, asked_on)
         timings = {"evidence": time.perf_counter() - t0}
         if not ev.hits or not ev.decision.answerable:
             empty = not self.retriever.store.manifest.articles

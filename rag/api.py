@@ -5,6 +5,7 @@ milliseconds and a UI can start before the model is warm.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import warnings
 from collections.abc import Iterable, Mapping
@@ -164,17 +165,19 @@ class NewsQA:
 
     # ---- answers ---------------------------------------------------------------------------------------------
     def ask(self, question: str, history: History | None = None, filters: Mapping[str, Any] | None = None,
-            generate: bool = True) -> Answer:
+            generate: bool = True, asked_on: dt.date | None = None) -> Answer:
         """A grounded answer with citations, or a refusal when the sources don't answer (see rag/answering.py).
 
         history: earlier turns as (role, text) pairs or {"role", "content"} dicts, for follow-up questions.
-        generate=False forces the LLM-free answer even when an LLM is configured."""
-        return self.answerer.answer(question, history, filters, generate)
+        generate=False forces the LLM-free answer even when an LLM is configured.
+        asked_on: the day the question's "kemarin" / "yesterday" / "bulan lalu" are read against; today unless
+        given (pass the day an archived question was asked)."""
+        return self.answerer.answer(question, history, filters, generate, asked_on or dt.date.today())
 
     def ask_stream(self, question: str, history: History | None = None, filters: Mapping[str, Any] | None = None,
-                   generate: bool = True) -> AnswerStream:
+                   generate: bool = True, asked_on: dt.date | None = None) -> AnswerStream:
         """Like ask, but iterate for text pieces as they are verified; `.answer` is the final Answer."""
-        return self.answerer.stream(question, history, filters, generate)
+        return self.answerer.stream(question, history, filters, generate, asked_on or dt.date.today())
 
     def status(self) -> dict[str, Any]:
         m = self.store.manifest

