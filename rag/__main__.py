@@ -5,6 +5,7 @@ A thin door over `NewsQA`; no retrieval logic lives here.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -94,15 +95,22 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a yyyy-mm-dd date: {value!r}") from None
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     qa = _open(args)
     if args.json:
-        ans = qa.ask(args.question, filters=_filters(args))
+        ans = qa.ask(args.question, filters=_filters(args), asked_on=args.asked_on)
         out = asdict(ans)
         out.pop("hits")
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
-    stream = qa.ask_stream(args.question, filters=_filters(args))
+    stream = qa.ask_stream(args.question, filters=_filters(args), asked_on=args.asked_on)
     for piece in stream:
         print(piece, end="", flush=True)
     print()
@@ -222,6 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--source", help="only this outlet, e.g. kompas.tv")
     s.add_argument("--date-from", help="yyyy-mm-dd")
     s.add_argument("--date-to", help="yyyy-mm-dd")
+    s.add_argument("--asked-on", type=_iso_day, metavar="YYYY-MM-DD",
+                   help="the day the question's 'kemarin' / 'yesterday' are read against (default: today)")
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("status", parents=[common], help="articles, chunks, last rebuild, embedder")

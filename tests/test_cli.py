@@ -153,6 +153,39 @@ def test_python_m_rag_search_and_errors(built, tmp_path):
     assert not (tmp_path / "other").exists()  # a failed command leaves no empty index behind
 
 
+def test_ask_prints_the_answer_and_its_sources(built):
+    index = built[0]
+    code, out, err = run_main("--index", str(index), "ask", "Siapa yang memimpin delegasi Rusia?", "--llm", "none")
+    assert code == 0, err
+    answer, sources = out.split("\nSources:\n")
+    assert "Krivoruchko" in answer and "menurut [1] (kompas.tv, 19 Juli 2024)" in answer
+    assert sources.startswith("[1] Hubungan Militer Rusia-Korea Utara") and "(kompas.tv, 2024-07-19)" in sources
+    assert "Aleksey Krivoruchko" in sources.splitlines()[1]
+
+
+def test_ask_json_and_asked_on(built):
+    index = built[0]
+    code, out, err = run_main("--index", str(index), "ask", "Who did Kim meet yesterday?", "--json", "--llm", "none",
+                              "--asked-on", "2024-07-19")
+    assert code == 0, err
+    ans = json.loads(out)
+    assert ans["retrieval_query"].endswith("Thursday 18 July 2024")  # read against the day it was asked
+    assert ans["citations"] and ans["citations"][0]["article_id"] == SEED_ID
+    with pytest.raises(SystemExit) as bad:
+        run_main("--index", str(index), "ask", "Who?", "--asked-on", "19/7/2024")
+    assert bad.value.code == 2
+
+
+@pytest.mark.slow
+def test_eval_answers_prints_its_metrics(tmp_path):
+    proc = run_cli("eval", "answers", "--questions", str(FIXTURES / "facqa_slice_questions.jsonl"),
+                   "--passages", str(FIXTURES / "facqa_slice_passages.jsonl"), "--limit", "20",
+                   "--index", str(tmp_path / "index"), "--llm", "none", "--json", timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["n"] == 20 and 0.5 <= out["in_answer_or_quotes"] <= 1.0, out
+
+
 @pytest.mark.slow
 def test_eval_retrieval_bm25(tmp_path):
     proc = run_cli("eval", "retrieval", "--questions", str(FIXTURES / "facqa_slice_questions.jsonl"),
