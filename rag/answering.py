@@ -31,7 +31,7 @@ from .answerability import (
     evidence_guard,
 )
 from .bm25 import Bm25Index, Tokenizer
-from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates, find_relative_dates, period_words
+from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates, find_relative_dates, iso_day, period_words
 from .evidence import DEFAULT_MODEL as EVIDENCE_MODEL
 from .evidence import Sentence, SentenceScorer, question_terms, rank_sentences
 from .query import answer_type, detect_language, language_neutral_terms
@@ -221,11 +221,8 @@ def resolved_date(short: ShortAnswer, sentence: Sentence, language: str) -> str:
     "Kamis") read against its article's date, a date without a year ("Jumat (19/7)"), and for an English
     question any Indonesian date ("Kamis (18/7/2024)" -> " (18 July 2024)"). Empty otherwise; the short answer
     itself stays verbatim."""
-    if short.kind != "when" or not sentence.hit.date:
-        return ""
-    try:
-        reference = dt.date.fromisoformat(sentence.hit.date[:10])
-    except ValueError:
+    reference = iso_day(sentence.hit.date)
+    if short.kind != "when" or reference is None:
         return ""
     explicit = find_dates(sentence.text, reference)
     inside = [(m.iso, m.text) for m in explicit if short.start <= m.start and m.end <= short.end]

@@ -10,7 +10,6 @@ Relative dates count too, read against the article's date: "kemarin" in a story 
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-from .dates import MONTH_NAMES_ID, find_dates, find_relative_dates, period_words
+from .dates import MONTH_NAMES_ID, find_dates, find_relative_dates, iso_day, period_words
 from .records import Article, Chunk
 
 # Bump when chunk boundaries or embed_text change: every article is then re-embedded on the next rebuild.
@@ -68,7 +67,7 @@ def article_fingerprint(article: Article) -> str:
     have some carry the marker, so an index built before re-embeds just those."""
     fields: list[object] = [CHUNKING_VERSION, article.title, article.text, article.date, article.source, article.url,
                             article.author]
-    if find_relative_dates(article.text, _reference_date(article.date)):
+    if find_relative_dates(article.text, iso_day(article.date)):
         fields.append(RELATIVE_DATES_VERSION)
     payload = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
@@ -77,7 +76,7 @@ def article_fingerprint(article: Article) -> str:
 def chunk_article(article: Article, max_chars: int = 700, overlap_sentences: int = 0) -> list[Chunk]:
     """Greedy packing of whole sentences up to `max_chars` (a longer sentence becomes its own chunk)."""
     version = article_fingerprint(article)
-    reference = _reference_date(article.date)
+    reference = iso_day(article.date)
     # explicit dates ("Kamis (18/7/2024)") and relative ones read against the article date ("kemarin")
     explicit = find_dates(article.text, reference)
     mentions = [(m.start, m.end, m.iso) for m in explicit]
@@ -121,16 +120,9 @@ def _pack(spans: list[tuple[int, int]], max_chars: int, overlap: int) -> Iterato
         i = j if j >= len(spans) else max(i + 1, j - overlap)
 
 
-def _reference_date(iso: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(iso) if iso else None
-    except ValueError:
-        return None
-
-
 def _short_date(iso: str) -> str:
     """'2024-07-19' -> '19 Juli 2024' (the language of the corpus; full bilingual words go with mentions)."""
-    d = _reference_date(iso)
+    d = iso_day(iso)
     if d is None:
         return iso
     return f"{d.day} {MONTH_NAMES_ID[d.month - 1]} {d.year}"

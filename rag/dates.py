@@ -356,11 +356,10 @@ def find_relative_dates(text: str, reference: _dt.date | None,
     up to the article day ("Kamis" in a Friday story), strictly before with "lalu/kemarin/last", after with
     "depan/mendatang/next" or a future cue before it ("akan digelar Sabtu"); "bulan/tahun lalu" are a month or a
     year. Phrases that overlap an explicit date (find_dates: "Kamis (18/7)", "kemarin (18/7)") are left to it;
-    `explicit` passes find_dates(text, reference) when the caller has it already."""
+    `explicit` passes find_dates(text, reference) when the caller has it already. Without it, only the text around
+    each phrase is searched for explicit dates: article_fingerprint asks this of every article on every rebuild."""
     if reference is None:
         return []
-    if explicit is None:
-        explicit = find_dates(text, reference)
     found: list[RelativeDate] = []
     for m in _RELATIVE_WORDS.finditer(text):
         key = " ".join(m.group(0).lower().split())
@@ -388,10 +387,29 @@ def find_relative_dates(text: str, reference: _dt.date | None,
     for r in found:
         if out and r.start < out[-1].end:
             continue
-        if any(e.start <= r.end + 3 and r.start <= e.end for e in explicit):
+        near = explicit if explicit is not None else _explicit_near(text, r, reference)
+        if any(e.start <= r.end + 3 and r.start <= e.end for e in near):
             continue
         out.append(r)
     return out
+
+
+_NEAR = 40  # characters around a phrase searched for an explicit date touching it (a date mention is shorter)
+
+
+def _explicit_near(text: str, phrase: RelativeDate, reference: _dt.date) -> list[DateMention]:
+    """find_dates in a window around `phrase`, offsets into `text`."""
+    low = max(0, phrase.start - _NEAR)
+    return [DateMention(m.start + low, m.end + low, m.iso, m.text)
+            for m in find_dates(text[low:phrase.end + _NEAR], reference)]
+
+
+def iso_day(value: str | None) -> _dt.date | None:
+    """The day of an ISO date or datetime string ("2024-07-19", "2024-07-19T14:11"); None when absent or invalid."""
+    try:
+        return _dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def period_words(value: str) -> str:

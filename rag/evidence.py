@@ -9,7 +9,6 @@ Every sentence keeps its character offsets into the article text, so a quote can
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import numpy as np
 
 from .bm25 import Tokenizer
 from .chunking import sentence_spans
-from .dates import find_dates, find_relative_dates, period_words
+from .dates import find_dates, find_relative_dates, iso_day, period_words
 from .bm25 import Bm25Index
 from .extraction import extract_short_answer
 from .query import Choose, analysis_text, answer_type, detect_language, head_terms
@@ -71,19 +70,12 @@ def used_equivalent(hits: Sequence[Hit], tokenizer: Tokenizer) -> Choose:
     return choose
 
 
-def _article_day(article_date: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(article_date[:10]) if article_date else None
-    except ValueError:
-        return None
-
-
 def with_date_words(text: str, article_date: str | None = None) -> str:
     """`text` followed by its dates written out in both languages, as the keyword index holds them
     (chunking.build_embed_text): the question's "18 July" then matches a sentence that says "Kamis (18/7/2024)".
     `article_date` (ISO) gives yearless dates such as "Jumat (19/7)" their year, and relative ones ("kemarin",
     "bulan lalu") their day or month."""
-    reference = _article_day(article_date)
+    reference = iso_day(article_date)
     explicit = find_dates(text, reference)
     found = [d.iso for d in explicit] + [r.value for r in find_relative_dates(text, reference, explicit)]
     return f"{text}\n{' '.join(period_words(d) for d in found)}" if found else text
@@ -142,7 +134,7 @@ def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequen
         neutral = (sum(tok in tokens for tok in terms.neutral) / len(terms.neutral)) if terms.neutral else 1.0
         names, numbers, has_date = answer_evidence(terms, s.text)
         if not has_date and s.hit.date and t == "when":  # "bulan lalu" in a dated story is a date (June 2024)
-            has_date = 1.0 if find_relative_dates(s.text, _article_day(s.hit.date)) else 0.0
+            has_date = 1.0 if find_relative_dates(s.text, iso_day(s.hit.date)) else 0.0
         typed = {"who": names, "where": names, "when": has_date, "number": numbers, "other": names}[t]
         head = sum(tok in tokens for tok in terms.head) / len(terms.head) if terms.head else 0.0
         # with the glossary for English questions, as the shipped scorer was fitted (see extract_short_answer)

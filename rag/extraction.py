@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import MONTHS, WEEKDAYS, find_dates, find_relative_dates
+from .dates import MONTHS, WEEKDAYS, find_dates, find_relative_dates, iso_day
 from .query import answer_type, detect_language, translated_terms
 
 KINDS = ("who", "where", "when", "number", "other")
@@ -933,20 +933,9 @@ def _coverage(q: _Question, toks: list[_Tok]) -> float:
     return hit / len(q.terms)
 
 
-def _is_date(value: str | None) -> bool:
-    try:
-        return bool(value) and bool(_dt.date.fromisoformat(value[:10]))
-    except ValueError:
-        return False
-
-
 def _reference(reference_date: str | None) -> _dt.date:
-    try:
-        if reference_date:
-            return _dt.date.fromisoformat(reference_date[:10])
-    except ValueError:
-        pass
-    return _dt.date(2000, 1, 1)  # only used to recognise yearless "(19/7)" as a date; the year is not reported
+    # without the article's date, only used to recognise yearless "(19/7)" as a date; the year is not reported
+    return iso_day(reference_date) or _dt.date(2000, 1, 1)
 
 
 def candidates(question: str, sentence: str, context: str = "", reference_date: str | None = None,
@@ -962,7 +951,7 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
     ctx_match = _coverage(q, _tokens(context)) if context else 0.0
     cands: list[_Cand] = []
     kind = q.kind
-    date_cands = _date_candidates(sentence, toks, _reference(reference_date), _is_date(reference_date))
+    date_cands = _date_candidates(sentence, toks, _reference(reference_date), iso_day(reference_date) is not None)
     date_toks = {i for c in date_cands for i in range(c.a, c.b)
                  if c.extra.get("has_year") or c.extra.get("has_day") or c.extra.get("has_time")}
     if kind in ("who", "where"):
