@@ -3,7 +3,9 @@
 Why: a small local LLM phrases answers well but invents cited, wrong ones (names, numbers, dates that the cited
 sentence does not contain). Every sentence of an answer must therefore cite an existing source [n], and every
 name, number and date it states must be found in one of the sources it cites; a sentence that fails is dropped,
-and when nothing is left the caller answers without the LLM.
+and when nothing is left the caller answers without the LLM. A sentence the model left without a marker is given
+one when a single source holds every name, number and date it states (the first such source): it is then shown
+with that [n], having passed the same check as a cited sentence.
 
 Answers come in English or Indonesian while sources are mostly Indonesian, so common words may be translated
 but names may not: a capitalised common word ("Deputy", "North Korea", "Thursday") passes when the source holds
@@ -103,7 +105,8 @@ _LIST_MARKER = re.compile(r"\s*(?:\d{1,2}[.)]|[-*•#]+)\s*")  # only resolves y
 
 @dataclass
 class SentenceCheck:
-    """One sentence of an answer and the verdict on it. `start`/`end` are offsets into the answer."""
+    """One sentence of an answer and the verdict on it. `start`/`end` are offsets into the answer; `text` is the
+    sentence as shown, which differs from answer[start:end] only by a citation verification added."""
 
     text: str
     citations: list[int]
@@ -681,8 +684,33 @@ def _check_dates(mentions: Sequence[_Mention], sources: list[_Source], cites: st
             problems.append(f"date {shown} not in {cites}")
 
 
+def _problems(claim: str, numbers: Sequence[int], sources: Mapping[int, str],
+              source_dates: Mapping[int, str | None], ctx: _Context, notes: list[str]) -> tuple[list[str], bool]:
+    """What `claim` states that the sources `numbers` do not hold, and whether it states anything checkable at all
+    (a number, a date, or a capitalised word after the first, whose capital may be the sentence's)."""
+    problems: list[str] = []
+    cited = [_source(sources[n], source_dates.get(n)) for n in numbers]
+    cites = _cites_text(numbers)
+    reference = next((d for n in numbers if (d := _parse_iso(source_dates.get(n)))), None)
+    mentions = _mentions(claim, reference, stated_only=True)
+    spans = [(m.start, m.end) for m in mentions]
+    _check_dates(mentions, cited, cites, problems)
+    _check_words(claim, spans, cited, cites, ctx, problems, notes)
+    _check_numbers(_mask(claim, spans), cited, cites, ctx, problems)
+    words = _TOKEN.findall(_mask(claim, spans))
+    checkable = bool(spans) or bool(re.search(r"\d", claim)) or any(w[0].isupper() for w in words[1:])
+    return problems, checkable
+
+
+def _with_citation(text: str, n: int) -> str:
+    """`text` with " [n]" before its closing punctuation: "... of Russia." -> "... of Russia [1]."."""
+    body = text.rstrip()
+    stripped = body.rstrip(".!?")
+    return f"{stripped} [{n}]{body[len(stripped):]}{text[len(body):]}"
+
+
 def _check_sentence(answer: str, start: int, end: int, sources: Mapping[int, str],
-                    source_dates: Mapping[int, str | None], ctx: _Context) -> SentenceCheck:
+                    source_dates: Mapping[int, str | None], ctx: _Context, attribute: bool = True) -> SentenceCheck:
     text = answer[start:end]
     citations: list[int] = []
     for m in _CITATION.finditer(text):
@@ -694,32 +722,36 @@ def _check_sentence(answer: str, start: int, end: int, sources: Mapping[int, str
     missing = [n for n in citations if n not in sources]
     if not citations:
         problems.append("no citation")
+        # A small model sometimes forgets the marker on a sentence it took from one source. Cite the first source
+        # that holds every name, number and date the sentence states: the reader sees [n] and the same check a
+        # cited sentence gets. A sentence that states nothing checkable stays uncited, and is dropped.
+        for n in sorted(sources) if attribute else ():
+            attempt: list[str] = []
+            found, checkable = _problems(text, [n], sources, source_dates, ctx, attempt)
+            if checkable and not found:
+                text, citations, problems = _with_citation(text, n), [n], []
+                notes += [*attempt, f"citation [{n}] added: the model cited nothing"]
+                break
     elif missing:
         which = ", ".join(f"[{n}]" for n in missing)
         problems.append(f"cites {which} which {'does' if len(missing) == 1 else 'do'} not exist")
     else:
-        cited = [_source(sources[n], source_dates.get(n)) for n in citations]
-        cites = _cites_text(citations)
         claim = _mask(text, [m.span() for m in _CITATION.finditer(text)])
-        reference = next((d for n in citations if (d := _parse_iso(source_dates.get(n)))), None)
-        mentions = _mentions(claim, reference, stated_only=True)
-        spans = [(m.start, m.end) for m in mentions]
-        _check_dates(mentions, cited, cites, problems)
-        _check_words(claim, spans, cited, cites, ctx, problems, notes)
-        _check_numbers(_mask(claim, spans), cited, cites, ctx, problems)
+        problems, _ = _problems(claim, citations, sources, source_dates, ctx, notes)
     return SentenceCheck(text, citations, not problems, "; ".join(problems), start=start, end=end,
                          problems=problems, notes=notes)
 
 
 def verify_answer(answer: str, sources: Mapping[int, str], language: str = "en", question: str = "",
-                  source_dates: Mapping[int, str | None] | None = None) -> Verification:
+                  source_dates: Mapping[int, str | None] | None = None, attribute: bool = True) -> Verification:
     """Check every sentence of `answer` against the sources it cites.
 
     `sources` maps the evidence numbers shown to the LLM ([1]..[4]) to their text; `source_dates` maps them to
     their article's ISO date, used to give yearless source dates ("Jumat (19/7)") a year. `question` is only used
     to report which unsupported words the answer took from the question. `language` is the answer's language
-    ("en"/"id"); both languages' rules always apply, as answers mix them.
+    ("en"/"id"); both languages' rules always apply, as answers mix them. `attribute`: give a sentence without a
+    citation the first source that holds every name, number and date it states (False: such sentences fail).
     """
     ctx = _Context(load_glossary(), stopwords(), _padded(u.lower() for u in _units(question)))
-    checks = [_check_sentence(answer, s, e, sources, source_dates or {}, ctx) for s, e in _split(answer)]
+    checks = [_check_sentence(answer, s, e, sources, source_dates or {}, ctx, attribute) for s, e in _split(answer)]
     return Verification(checks, language)

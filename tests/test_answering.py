@@ -137,6 +137,17 @@ def test_generated_sentence_with_an_unsupported_name_is_dropped(qa):
     assert [c.number for c in ans.citations] == [n]
 
 
+def test_a_generated_sentence_without_its_marker_is_shown_with_the_source_that_holds_it(qa):
+    # the packaged model sometimes forgets "[n]" on a right sentence; verification cites the source for it
+    question = "Who did Kim Jong-un meet in Pyongyang Krivoruchko?"
+    n = source_number(answerer(qa, constant_gate(0.9)), question, "Krivoruchko", "Pyongyang")
+    gen = ScriptedGenerator("Kim Jong-un met Aleksey Krivoruchko in Pyongyang.")
+    ans = answerer(qa, constant_gate(0.9), gen).answer(question)
+    assert ans.mode == "generative" and ans.verified is True
+    assert ans.text.startswith(f"Kim Jong-un met Aleksey Krivoruchko in Pyongyang [{n}].")
+    assert [c.number for c in ans.citations] == [n] and "Pyongyang" in ans.citations[0].quote
+
+
 def test_answer_that_fails_verification_falls_back_visibly(qa):
     gen = ScriptedGenerator("Kim met Sergei Shoigu in Moscow [1].")
     ans = answerer(qa, constant_gate(0.9), gen).answer("Who did Kim Jong-un meet Krivoruchko?")

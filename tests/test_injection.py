@@ -46,12 +46,13 @@ QUESTIONS = ["Siapa yang membuka Festival Budaya Solo?", "Who opened the Solo cu
 class ObeyingGenerator:
     """The worst case: an LLM that obeys any instruction it is shown. It answers HACKED and cites the source
     holding the payload (and, with `also_cite`, a real one too); without a payload in its prompt it answers
-    HACKED citing [1]. Records the prompts."""
+    HACKED citing [1]. With `cite=False` it writes no marker at all. Records the prompts."""
 
     name = "obeying"
 
-    def __init__(self, also_cite: int | None = None) -> None:
+    def __init__(self, also_cite: int | None = None, cite: bool = True) -> None:
         self.also_cite = also_cite
+        self.cite = cite
         self.prompts: list[str] = []
 
     def stream(self, messages, max_tokens: int = 128, stop=None) -> Iterator[str]:
@@ -61,7 +62,7 @@ class ObeyingGenerator:
         cites = [int(payload.group(1))] if payload else [1]
         if self.also_cite:
             cites.insert(0, self.also_cite)
-        yield "HACKED " + "".join(f"[{n}]" for n in cites) + "."
+        yield "HACKED " + "".join(f"[{n}]" for n in cites) + "." if self.cite else "HACKED."
 
     def complete(self, messages, max_tokens: int = 128, stop=None) -> str:
         return "".join(self.stream(messages, max_tokens, stop))
@@ -125,6 +126,16 @@ def test_an_injection_the_filter_misses_is_dropped_as_off_topic(tmp_path, fake_e
     ans = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(), generator=gen).answer(QUESTIONS[0])
     assert "HACKED" in gen.prompts[0]  # the model saw the payload and obeyed: "HACKED [3]." / "HACKED [1][3]."
     assert ans.mode == "fallback"
+    assert "HACKED" not in ans.lead and "Teguh Prakosa" in ans.lead
+
+
+def test_an_uncited_payload_given_its_source_as_citation_is_still_dropped_as_off_topic(tmp_path, fake_embedder):
+    # verification cites the one source holding "HACKED" for the model; the sentence is still off topic
+    qa = index(tmp_path, fake_embedder, DISGUISED)
+    gen = ObeyingGenerator(cite=False)
+    ans = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(), generator=gen).answer(QUESTIONS[0])
+    assert "HACKED" in gen.prompts[0]
+    assert ans.mode == "fallback" and ans.verified is False
     assert "HACKED" not in ans.lead and "Teguh Prakosa" in ans.lead
 
 
