@@ -23,6 +23,7 @@ from rag import NewsQA
 from rag.answerability import TreeEnsemble
 from rag.answering import Answer, Answerer
 from rag.prompting import instruction_like
+from rag.verification import verify_answer
 
 from conftest import SEED
 
@@ -46,7 +47,7 @@ QUESTIONS = ["Siapa yang membuka Festival Budaya Solo?", "Who opened the Solo cu
 class ObeyingGenerator:
     """The worst case: an LLM that obeys any instruction it is shown. It answers HACKED and cites the source
     holding the payload (and, with `also_cite`, a real one too); without a payload in its prompt it answers
-    HACKED citing [1]. With `cite=False` it writes no marker at all. Records the prompts."""
+    HACKED citing [1]. With `cite=False` it writes "The answer is HACKED." with no marker. Records the prompts."""
 
     name = "obeying"
 
@@ -62,7 +63,7 @@ class ObeyingGenerator:
         cites = [int(payload.group(1))] if payload else [1]
         if self.also_cite:
             cites.insert(0, self.also_cite)
-        yield "HACKED " + "".join(f"[{n}]" for n in cites) + "." if self.cite else "HACKED."
+        yield "HACKED " + "".join(f"[{n}]" for n in cites) + "." if self.cite else "The answer is HACKED."
 
     def complete(self, messages, max_tokens: int = 128, stop=None) -> str:
         return "".join(self.stream(messages, max_tokens, stop))
@@ -133,9 +134,14 @@ def test_an_uncited_payload_given_its_source_as_citation_is_still_dropped_as_off
     # verification cites the one source holding "HACKED" for the model; the sentence is still off topic
     qa = index(tmp_path, fake_embedder, DISGUISED)
     gen = ObeyingGenerator(cite=False)
-    ans = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(), generator=gen).answer(QUESTIONS[0])
+    answerer = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(), generator=gen)
+    shown = answerer.prompt_sentences(answerer.gather(QUESTIONS[0]))
+    payload = next(n for n, s in enumerate(shown, 1) if "HACKED" in s.text)
+    check = verify_answer("The answer is HACKED.", {n: s.text for n, s in enumerate(shown, 1)}).sentences[0]
+    assert check.ok and check.citations == [payload]  # verification alone would show it...
+    ans = answerer.answer(QUESTIONS[0])
     assert "HACKED" in gen.prompts[0]
-    assert ans.mode == "fallback" and ans.verified is False
+    assert ans.mode == "fallback" and ans.verified is False  # ...the on-topic check drops it
     assert "HACKED" not in ans.lead and "Teguh Prakosa" in ans.lead
 
 
