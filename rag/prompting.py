@@ -80,13 +80,27 @@ def source_line(n: int, hit: Hit, text: str) -> str:
 
 
 def format_sources(numbered: Sequence[tuple[int, Hit, str]], language: str = "id") -> str:
-    return "\n".join(source_line(n, hit, text) for n, hit, text in numbered)
+    """The numbered lines; a line from the same article as the line before it omits "(outlet, date)".
+
+    Why: every new prompt token delays the first word (the model reads ~45-100 tokens/s on 2 cores), and Qwen's
+    tokenizer spends 18 tokens on "(kompas.tv, 2024-07-19) " (each digit is a token), about a quarter of a
+    three-line prompt of one article. The few-shot examples (the cached prefix) keep the outlet and date on
+    every line, so prompts over sources that have neither (FacQA, IDK-MRC) are exactly as before
+    (bench/RESULTS.md, "The outlet and date once per article")."""
+    lines = []
+    previous: str | None = None
+    for n, hit, text in numbered:
+        lines.append(f"[{n}] {text}" if hit.article_id == previous else source_line(n, hit, text))
+        previous = hit.article_id
+    return "\n".join(lines)
 
 
 def prompt_evidence(candidates: Sequence[tuple[Hit, str]], max_sentences: int, max_chars: int,
                     min_sentences: int = 2) -> int:
     """How many of the best evidence sentences (best first) the LLM is shown: up to `max_sentences`, and past
-    `min_sentences` only while their "[n] (outlet, date) sentence" lines fit in `max_chars`.
+    `min_sentences` only while their "[n] (outlet, date) sentence" lines fit in `max_chars` (counted with the
+    outlet and date on every line, though `format_sources` writes them once per run of lines from one article:
+    the same sentences as before are chosen).
 
     Why a budget: on 2 cores the 1.5B model reads a prompt at ~45 tokens/s, and every new question pays for its
     evidence (the rules and examples are a cached prefix). Four news sentences are ~240 tokens (~5.5 s before the

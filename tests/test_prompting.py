@@ -1,12 +1,12 @@
 """The generative prompt: source lines and how much evidence the LLM is shown (rag/prompting.py)."""
 from __future__ import annotations
 
-from rag.prompting import build_messages, prefix_messages, prompt_evidence, source_line
+from rag.prompting import build_messages, format_sources, prefix_messages, prompt_evidence, source_line
 from rag.records import Hit
 
 
-def _hit(source: str | None = "kompas.tv", date: str | None = "2024-07-19") -> Hit:
-    return Hit("a", "a:0", "Title", date, source, None, "text", 1.0, 0, 4)
+def _hit(source: str | None = "kompas.tv", date: str | None = "2024-07-19", article: str = "a") -> Hit:
+    return Hit(article, f"{article}:0", "Title", date, source, None, "text", 1.0, 0, 4)
 
 
 def test_source_line_names_outlet_and_date_when_known():
@@ -33,3 +33,13 @@ def test_question_message_follows_the_constant_prefix():
     messages = build_messages("Siapa?", [(1, _hit(), "Kim bertemu Krivoruchko.")])
     assert messages[:-1] == prefix_messages()
     assert messages[-1]["content"] == "Sources:\n[1] (kompas.tv, 2024-07-19) Kim bertemu Krivoruchko.\n\nQuestion: Siapa?"
+
+
+def test_outlet_and_date_are_written_once_per_run_of_lines_from_one_article():
+    kompas, antara = _hit(), _hit("antaranews.com", "2024-07-18", article="b")
+    lines = format_sources([(1, kompas, "Satu."), (2, kompas, "Dua."), (3, antara, "Tiga."), (4, kompas, "Empat.")])
+    assert lines.splitlines() == ["[1] (kompas.tv, 2024-07-19) Satu.", "[2] Dua.",
+                                  "[3] (antaranews.com, 2024-07-18) Tiga.", "[4] (kompas.tv, 2024-07-19) Empat."]
+    # sources without outlet or date (FacQA, IDK-MRC) read as before
+    bare = [(1, _hit(None, None), "Satu."), (2, _hit(None, None, article="b"), "Dua.")]
+    assert format_sources(bare) == "\n".join(source_line(n, h, t) for n, h, t in bare)
