@@ -38,6 +38,7 @@ from .dates import (
     WEEKDAY_NAMES_EN,
     WEEKDAYS,
     find_dates,
+    iso_day,
 )
 
 GLOSSARY_PATH = Path(__file__).with_name("glossary.json")
@@ -425,7 +426,7 @@ def _mentions(text: str, reference: _dt.date | None, stated_only: bool) -> list[
 
 @functools.lru_cache(maxsize=512)
 def _source(text: str, reference: str | None) -> _Source:
-    ref = _parse_iso(reference)
+    ref = iso_day(reference)
     mentions = _mentions(text, ref, stated_only=False)
     dates = [m.date for m in mentions]
     masked = _mask(text, [(m.start, m.end) for m in mentions])
@@ -454,15 +455,6 @@ def _source(text: str, reference: str | None) -> _Source:
     weekdays = {d.weekday for d in dates if d.weekday is not None}
     weekdays |= {n for w, n in _WEEKDAY_WORDS.items() if w in lower_words}
     return _Source(_padded(u.lower() for u in units), _padded(units), numbers, dates, months, weekdays)
-
-
-def _parse_iso(value: str | None) -> _dt.date | None:
-    if not value:
-        return None
-    try:
-        return _dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -691,7 +683,7 @@ def _problems(claim: str, numbers: Sequence[int], sources: Mapping[int, str],
     problems: list[str] = []
     cited = [_source(sources[n], source_dates.get(n)) for n in numbers]
     cites = _cites_text(numbers)
-    reference = next((d for n in numbers if (d := _parse_iso(source_dates.get(n)))), None)
+    reference = next((d for n in numbers if (d := iso_day(source_dates.get(n)))), None)
     mentions = _mentions(claim, reference, stated_only=True)
     spans = [(m.start, m.end) for m in mentions]
     _check_dates(mentions, cited, cites, problems)

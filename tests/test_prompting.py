@@ -41,5 +41,5 @@ def test_outlet_and_date_are_written_once_per_run_of_lines_from_one_article():
     assert lines.splitlines() == ["[1] (kompas.tv, 2024-07-19) Satu.", "[2] Dua.",
                                   "[3] (antaranews.com, 2024-07-18) Tiga.", "[4] (kompas.tv, 2024-07-19) Empat."]
     # sources without outlet or date (FacQA, IDK-MRC) read as before
-    bare = [(1, _hit(None, None), "Satu."), (2, _hit(None, None, article="b"), "Dua.")]
+    bare = [(1, _hit(None, None), "Satu."), (2, _hit(None, None), "Dua."), (3, _hit(None, None, article="b"), "Tiga.")]
     assert format_sources(bare) == "\n".join(source_line(n, h, t) for n, h, t in bare)
