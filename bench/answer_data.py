@@ -61,6 +61,28 @@ def question_sets(data: Path) -> dict[str, tuple[str, list[dict[str, Any]]]]:
     }
 
 
+NEWSQA_ARTICLES = ROOT / "bench" / "data" / "newsqa_articles.txt"
+
+
+def news_question_sets() -> dict[str, list[dict[str, Any]]]:
+    """The hand-written questions over CLICK-ID articles (bench/data/README.md): name -> questions."""
+    return {f"newsqa_{split}": list(read_jsonl(ROOT / "bench" / "data" / f"newsqa_{split}.jsonl"))
+            for split in ("train", "valid")}
+
+
+def open_news_index(index: str, data: Path) -> NewsQA:
+    """The 120 questioned CLICK-ID articles among 400 others (ids in bench/data/newsqa_articles.txt)."""
+    from rag.evaluation import news_as_articles
+
+    qa = NewsQA(index)
+    wanted = NEWSQA_ARTICLES.read_text().split()
+    if set(wanted) - set(qa.store.manifest.articles):
+        keep = set(wanted)
+        rows = {a.id: a for a in news_as_articles(data / "corpus_clickid.jsonl.gz") if a.id in keep}
+        qa.add([rows[i] for i in wanted], show_progress=True)
+    return qa
+
+
 def cached_hits(qa: NewsQA, name: str, questions: Sequence[dict[str, Any]], depth: int = DEPTH,
                 cache: Path = CACHE) -> list[list[Hit]]:
     """Top-`depth` hybrid hits per question, from the cache when the index and questions are unchanged."""

@@ -9,6 +9,9 @@ generative (the LLM phrases the top sentences; verified; fallback when verificat
 Columns: gold inside the answer or its cited quotes, inside the lead (first line), inside the short answer;
 share of FacQA refused; IDK-MRC valid refusal precision/recall (and on 200 of its questions in English,
 bench/data/idkmrc_valid_en.jsonl); latency p50/p95 (warm; first token for the LLM).
+News rows: the hand-written questions over CLICK-ID articles (bench/data/newsqa_valid.jsonl, a fifth of them
+unanswerable), asked of those articles among 400 others: real news, several sentences per story, with an outlet
+and a date on every source (which FacQA and IDK-MRC lack, so only these rows pay for them in the LLM's prompt).
 Latency is measured per question end to end (retrieval included), after one warm-up question.
 """
 from __future__ import annotations
@@ -23,6 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from rag import Answer, Citation, NewsQA  # noqa: E402
 from rag.evaluation import answer_metrics, passages_as_articles, read_jsonl  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from answer_data import open_news_index  # noqa: E402
 
 
 def baseline_answer(qa: NewsQA, question: str) -> Answer:
@@ -83,6 +89,8 @@ def main() -> None:
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     p.add_argument("--facqa-index", default="/work/cache/facqa")
     p.add_argument("--idkmrc-index", default="/work/cache/idkmrc")
+    p.add_argument("--news-index", default="/work/cache/newsqa/index",
+                   help="index of the CLICK-ID articles the hand-written news questions are about (built once)")
     p.add_argument("--limit", type=int, help="first N questions of each set")
     p.add_argument("--llm", choices=["local", "openai"], help="also measure generative mode")
     p.add_argument("--llm-limit", type=int, default=100, help="questions per set in generative mode (slow)")
@@ -98,13 +106,20 @@ def main() -> None:
     facqa_en = list(read_jsonl(ROOT / "tests" / "fixtures" / "facqa_valid_en.jsonl", args.limit))
     idk = list(read_jsonl(data / "qa_idkmrc_valid.jsonl", args.limit))
     idk_en = list(read_jsonl(ROOT / "bench" / "data" / "idkmrc_valid_en.jsonl", args.limit))
-    fq.ask("warm up"), iq.ask("warm up")
+    nq = open_news_index(args.news_index, data)
+    news = [{**q, "is_impossible": not q["answerable"]}
+            for q in read_jsonl(ROOT / "bench" / "data" / "newsqa_valid.jsonl", args.limit)]
+    news_sets = {"news": [q for q in news if q["language"] == "id"],
+                 "news_en": [q for q in news if q["language"] != "id"]}
+    fq.ask("warm up"), iq.ask("warm up"), nq.ask("warm up")
     print(f"# bench/answers.py  {time.strftime('%Y-%m-%d %H:%M')}  FacQA valid {len(facqa)}, FacQA valid en "
-          f"{len(facqa_en)}, IDK-MRC valid {len(idk)}, IDK-MRC valid en {len(idk_en)}", flush=True)
+          f"{len(facqa_en)}, IDK-MRC valid {len(idk)}, IDK-MRC valid en {len(idk_en)}, news valid "
+          f"{len(news_sets['news'])} + en {len(news_sets['news_en'])}", flush=True)
     rows = []
     for name, make in (("baseline: quote top passage", lambda qa: (lambda q: baseline_answer(qa, q))),
                        ("extractive (no LLM)", lambda qa: (lambda q: qa.ask(q, generate=False)))):
         rows.append(_both(name, make, fq, iq, facqa, facqa_en, idk, idk_en))
+        rows[-1]["news_row"] = run(name, make(nq), news_sets)
         _print(rows[-1])
     for budget in args.llm_evidence_chars if args.llm else []:
         budget_kw = {"llm_evidence_chars": budget} if budget else {}
@@ -112,10 +127,14 @@ def main() -> None:
         gi = NewsQA(args.idkmrc_index, llm=args.llm, **budget_kw)
         gq.answerer.warm(), gi.answerer.warm()
         n = args.llm_limit
-        rows.append(_both(f"generative ({args.llm}, evidence <= {gq.config.llm_evidence_chars} characters)",
-                          lambda qa: qa.ask, gq, gi, facqa[:n], facqa_en[:n], idk[:n], idk_en[:n]))
-        _print(rows[-1])
+        name = f"generative ({args.llm}, evidence <= {gq.config.llm_evidence_chars} characters)"
+        rows.append(_both(name, lambda qa: qa.ask, gq, gi, facqa[:n], facqa_en[:n], idk[:n], idk_en[:n]))
         del gq, gi  # one model in memory at a time
+        gn = NewsQA(args.news_index, llm=args.llm, **budget_kw)
+        gn.answerer.warm()
+        rows[-1]["news_row"] = run(name, gn.ask, {k: v[:n] for k, v in news_sets.items()})
+        _print(rows[-1])
+        del gn
 
 
 def _both(name, make, fq, iq, facqa, facqa_en, idk, idk_en) -> dict:
@@ -140,6 +159,15 @@ def _print(r: dict) -> None:
               f"{m['verified']:.3f} | {m['tentative_answerable']:.3f} | {m['stated_unanswerable']:.3f} |")
     print(f"latency s, FacQA index: p50 {r['p50'][0]:.3f} p95 {r['p95'][0]:.3f}; IDK-MRC index: p50 {r['p50'][1]:.3f} "
           f"p95 {r['p95'][1]:.3f}; first token p50 {r['first_p50'][0]:.3f} p95 {r['first_p95'][0]:.3f}", flush=True)
+    nr = r.get("news_row")
+    if nr:
+        for name, m in ((f"news valid ({nr['news']['n']:.0f})", nr["news"]),
+                        (f"news valid en ({nr['news_en']['n']:.0f})", nr["news_en"])):
+            print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
+                  f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
+                  f"{m['verified']:.3f} | {m['tentative_answerable']:.3f} | {m['stated_unanswerable']:.3f} |")
+        print(f"news index: latency p50 {nr['p50']:.3f} p95 {nr['p95']:.3f}; first token p50 {nr['first_p50']:.3f} "
+              f"p95 {nr['first_p95']:.3f}", flush=True)
     if r["shown_n"][0] or r["shown_n"][1]:  # generative: when the reader saw something, per index
         print(f"sources shown p50 {r['sources_p50'][0]:.3f} / {r['sources_p50'][1]:.3f} s; first verified sentence "
               f"p50 {r['shown_p50'][0]:.3f} / {r['shown_p50'][1]:.3f} s ({r['shown_n'][0]} / {r['shown_n'][1]} "
