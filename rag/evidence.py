@@ -10,6 +10,7 @@ Every sentence keeps its character offsets into the article text, so a quote can
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,18 @@ SENTENCE_FEATURES = (
     "is_en", "is_en_x_neutral",
     "who_x_new_names", "where_x_new_names", "when_x_date", "number_x_new_numbers", "other_x_new_names",
     "type_evidence_any", "head_coverage", "has_short_answer", "short_answer_score",
+    # how news writes (session 18, fitted with the hand-written CLICK-ID questions, bench/data/newsqa_*.jsonl)
+    "verb_coverage", "has_verb", "anaphor_idf_coverage", "article_rare_coverage", "article_only_coverage",
+    "pool_rare_coverage",
 )
+DISCOURSE_FEATURES = SENTENCE_FEATURES[-6:]
+
+# an Indonesian verb form by its prefix (mendiskusikan, melaporkan, diungkapkan, bertemu, terpilih)
+_VERB_FORM = re.compile(r"^(?:me[mn]?|meng|meny|ber|di|ter|per)[a-z]{3,}$")
+_WORD = re.compile(r"\w+(?:-\w+)*")
+# a sentence that refers back: "Pertemuan tersebut ...", "Pada kesempatan itu ...", "Ia mengatakan ..."
+_ANAPHOR = re.compile(r"^\W*(?:(?:pada|dalam|di|dari|untuk)\s+)?(?:\w+\s+){0,2}(?:tersebut|itu|ini)\b"
+                      r"|^\W*(?:ia|dia|mereka|beliau)\b", re.IGNORECASE)
 
 
 def question_terms(question: str, tokenizer: Tokenizer, bm25: Bm25Index, hits: Sequence[Hit] = ()) -> QueryTerms:
@@ -147,7 +159,53 @@ def sentence_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequen
             names * (t == "other"), 1.0 if typed > 0 else 0.0, head,
             1.0 if short else 0.0, short.score if short else 0.0,
         ])
-    return np.asarray(rows, dtype=np.float64)
+    discourse = discourse_features(terms, tokenizer, sentences, question, token_sets)
+    return np.hstack([np.asarray(rows, dtype=np.float64), discourse])
+
+
+def discourse_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Sequence[Sentence],
+                       question: str = "", token_sets: Sequence[set[str]] | None = None) -> np.ndarray:
+    """DISCOURSE_FEATURES: what tells apart the sentences of one news article that all name its topic.
+
+    A news story names "Kim Jong-un" and "Rusia" in most sentences, so word coverage favours whichever sentence
+    repeats them; the answer is often in one that holds only the question's other words (its verb, "suspensi
+    depan"), or that refers back ("Pertemuan tersebut diungkapkan oleh KCNA"). Inputs: the share of the question's
+    verb-like words (by their prefix, so "pertemuan" and "berita" count too) the sentence holds; IDF coverage
+    counting the previous sentence's words when this one opens with an anaphor; IDF coverage with each word
+    discounted by the share of its article's retrieved sentences that hold it; the IDF share of words no other
+    sentence of its article holds; and coverage weighted by rarity among all retrieved sentences. Fitted with
+    hand-written questions over CLICK-ID articles (FacQA's one-paragraph passages rarely repeat a topic: see
+    bench/RESULTS.md, "News-style sentences"). `token_sets`: each sentence's terms with its dates written out
+    (with_date_words), as the other features read it, so "18 July" matches "Kamis (18/7/2024)" here too."""
+    analysis = terms.analysis or question
+    verbs = {w.lower() for w in _WORD.findall(analysis)[1:]
+             if not w[0].isupper() and _VERB_FORM.match(w.lower())}
+    verb_stems = {stem for v in verbs for stem in tokenizer(v)}
+    idf_total = sum(terms.idf.values()) or 1.0
+    if token_sets is None:
+        token_sets = [set(tokenizer(with_date_words(s.text, s.hit.date))) for s in sentences]
+    by_article: dict[str, list[int]] = {}
+    for i, s in enumerate(sentences):
+        by_article.setdefault(s.hit.article_id, []).append(i)
+    pool_size = len(sentences)
+    pool_df = {t: sum(t in tokens for tokens in token_sets) for t in terms.idf}
+    pool_norm = idf_total * math.log1p(pool_size)
+    rows = []
+    for i, (s, tokens) in enumerate(zip(sentences, token_sets)):
+        verb_share = sum(v in tokens for v in verb_stems) / len(verb_stems) if verb_stems else 0.0
+        refers_back = i > 0 and sentences[i - 1].hit is s.hit and _ANAPHOR.match(s.text)
+        with_antecedent = tokens | token_sets[i - 1] if refers_back else tokens
+        same = by_article[s.hit.article_id]
+        article_df = {t: sum(t in token_sets[j] for j in same) for t in terms.idf if t in tokens}
+        held = [(t, w) for t, w in terms.idf.items() if t in tokens]
+        rows.append([
+            verb_share, 1.0 if verb_stems else 0.0,
+            sum(w for t, w in terms.idf.items() if t in with_antecedent) / idf_total,
+            sum(w * (1 - (article_df[t] - 1) / len(same)) for t, w in held) / idf_total,
+            sum(w for t, w in held if article_df[t] == 1) / idf_total if len(same) > 1 else 0.0,
+            sum(w * math.log1p(pool_size / pool_df[t]) for t, w in held) / pool_norm if pool_norm else 0.0,
+        ])
+    return np.asarray(rows, dtype=np.float64).reshape(len(sentences), len(DISCOURSE_FEATURES))
 
 
 class SentenceScorer(LinearRanker):

