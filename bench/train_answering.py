@@ -308,7 +308,29 @@ def archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dict]
         feats[name] = (x, np.ones(len(qs), dtype=np.int64))
         x, missing[name + "_nogold"] = answerability_rows(fq, qs, hits, tok, scorer, True)
         feats[name + "_nogold"] = (x, np.zeros(len(qs), dtype=np.int64))
+    if args.news_weight:
+        nq = open_news_index(args.news_index, Path(args.data))
+        for name in ("newsqa_train", "newsqa_valid"):
+            _, qs = sets[name]
+            hits = cached_hits(nq, name, qs)
+            x, missing[name] = answerability_rows(nq, qs, hits, tok, scorer, False)
+            feats[name] = (x, np.array([q["answerable"] for q in qs], dtype=np.int64))
+            # the answerable ones with their article removed: a story the archive lacks (as FacQA's gold-removed)
+            keep = [i for i, q in enumerate(qs) if q["answerable"]]
+            x, missing[name + "_nogold"] = answerability_rows(nq, [qs[i] for i in keep], [hits[i] for i in keep],
+                                                              tok, scorer, True)
+            feats[name + "_nogold"] = (x, np.zeros(len(keep), dtype=np.int64))
+            sets[name + "_nogold"] = ("news", [qs[i] for i in keep])
     return feats, missing, {}
+
+
+def news_answerability_sets() -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """The hand-written news questions in question_sets' shape, with the fields answerability_rows reads: the
+    question's article as its gold passage, and grouped by article in the out-of-fold folds (an article's
+    questions, and a question's English version, share a fold)."""
+    return {name: ("news", [{**q, "passage_id": q["article_id"], "is_impossible": not q["answerable"],
+                             "group": q["article_id"]} for q in qs])
+            for name, qs in news_question_sets().items()}
 
 
 SMALL_SIZES = (3, 10, 30, 100)  # articles per archive, besides one-article archives (--regime small)
@@ -401,13 +423,15 @@ def run_answerability(args) -> None:
     from sklearn.metrics import roc_auc_score
 
     data = Path(args.data)
-    sets = question_sets(data)
+    sets = question_sets(data) | news_answerability_sets()
     tok = Tokenizer()
     scorer = SentenceScorer.load()
     fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
     iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
     t0 = time.time()
     small = args.regime == "small"
+    if small:
+        args.news_weight = 0.0  # the small-archive trees keep their recipe (one-article archives of news: to do)
     build = single_article_features if small else archive_features
     # small regime: `chunks` = each row's archive size (the ARCHIVE_SIZE input)
     feats, missing, chunks = build(args, sets, tok, scorer, fq, iq)
@@ -418,7 +442,8 @@ def run_answerability(args) -> None:
         missing.update(k_missing)
         chunks.update(k_chunks)
         questions.update(k_questions)
-    questions |= {name: sets[name.removesuffix("_nogold")][1] for name in feats if name not in questions}
+    questions |= {name: sets[name][1] if name in sets else sets[name.removesuffix("_nogold")][1]
+                  for name in feats if name not in questions}
     # missing-word lexicon: learned on IDK-MRC train (minimal edits) + FacQA train (answerable news questions).
     # (Adding the English rows' glossary stems to it was tried: a tie on train — out-of-fold IDK-MRC precision/recall
     # .818/.554 vs .819/.553 at the rule — so the simpler Indonesian-only lexicon stays.)
@@ -437,34 +462,43 @@ def run_answerability(args) -> None:
             x = np.hstack([x, np.log1p(chunks[name])[:, None]])
         feats[name] = (x, y)
     print(f"features in {time.time() - t0:.0f}s")
+    news_parts = ["newsqa_train", "newsqa_train_nogold"] if args.news_weight else []
     train_parts = ["idkmrc_train", "facqa_train", "facqa_train_nogold", "idkmrc_train_en", "facqa_train_en",
-                   "facqa_train_en_nogold"] + k_parts
+                   "facqa_train_en_nogold"] + k_parts + news_parts
+
+    def weights(part: str, rows: int) -> np.ndarray:
+        return np.full(rows, args.news_weight if part in news_parts else 1.0)
+
     # dev = last 20% of each training part (the trees' size is chosen there), fit on the rest
-    fit_x, fit_y, dev = [], [], {}
+    fit_x, fit_y, fit_w, dev = [], [], [], {}
     for part in train_parts:
         x, y = feats[part]
         cut = int(len(x) * 0.8)
         fit_x.append(x[:cut])
         fit_y.append(y[:cut])
+        fit_w.append(weights(part, cut))
         dev[part] = (x[cut:], y[cut:])
-    fx, fy = np.vstack(fit_x), np.concatenate(fit_y)
+    fx, fy, fw = np.vstack(fit_x), np.concatenate(fit_y), np.concatenate(fit_w)
     best = None
     for depth in (3, 4):
         for n in (200, 400):
             m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
-                                           random_state=0).fit(fx, fy)
+                                           random_state=0).fit(fx, fy, sample_weight=fw)
             dx = np.vstack([dev[p][0] for p in train_parts])
             dy = np.concatenate([dev[p][1] for p in train_parts])
             auc = roc_auc_score(dy, m.predict_proba(dx)[:, 1])
             auc_idk = roc_auc_score(dev["idkmrc_train"][1], m.predict_proba(dev["idkmrc_train"][0])[:, 1])
-            print(f"depth={depth} n={n}: dev AUC all {auc:.3f}, idk-mrc {auc_idk:.3f}")
+            auc_news = (roc_auc_score(dev["newsqa_train"][1], m.predict_proba(dev["newsqa_train"][0])[:, 1])
+                        if news_parts else float("nan"))
+            print(f"depth={depth} n={n}: dev AUC all {auc:.3f}, idk-mrc {auc_idk:.3f}, news {auc_news:.3f}")
             if best is None or auc > best[0]:
                 best = (auc, depth, n, m)
     _, depth, n, m = best
     x_all = np.vstack([feats[p][0] for p in train_parts])
     y_all = np.concatenate([feats[p][1] for p in train_parts])
-    oof = out_of_fold(x_all, y_all, [q["id"] for p in train_parts for q in questions[p]],
-                      np.concatenate([[p] * len(feats[p][0]) for p in train_parts]), depth, n)
+    w_all = np.concatenate([weights(p, len(feats[p][0])) for p in train_parts])
+    oof = out_of_fold(x_all, y_all, [q.get("group", q["id"]) for p in train_parts for q in questions[p]],
+                      np.concatenate([[p] * len(feats[p][0]) for p in train_parts]), depth, n, w_all)
     if small:  # the rule must hold in an archive of every size: the smallest of the per-size thresholds
         by_size = {size: {p.split("@")[0]: v for p, v in oof.items() if archive_articles(p) == size}
                    for size in (1, *SMALL_SIZES)}
@@ -479,8 +513,10 @@ def run_answerability(args) -> None:
     print(f"chosen depth={depth} n={n}; threshold {threshold:.3f}")
     print("share answerable among answered rows (the rest are wrong answers):")
     print_calibration({p: v for p, v in oof.items() if "@k" not in p}, threshold)
+    if news_parts:
+        print_news_oof(oof, threshold)
     m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
-                                   random_state=0).fit(x_all, y_all)
+                                   random_state=0).fit(x_all, y_all, sample_weight=w_all)
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
     model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon, archive_size=small)
     assert np.allclose(model.probability(feats["idkmrc_valid"][0]), m.predict_proba(feats["idkmrc_valid"][0])[:, 1])
@@ -513,6 +549,8 @@ def run_answerability(args) -> None:
         print(f"{t:>10.3f}{prec:>10.3f}{rec:>10.3f}{(p_fac < t).mean():>15.3f}{(p_fac_en < t).mean():>18.3f}"
               f"{(p_nogold < t).mean():>22.3f}{prec_en:>13.3f}{rec_en:>12.3f}{mark}")
     print(f"(train FacQA refused at threshold: {(fac_train < threshold).mean():.3f})")
+    if "newsqa_valid" in feats:
+        print_news_valid(model, feats, threshold)
     if args.write:
         prec_rec = refusal_curve(p_idk, vy == 0, [threshold])[0]
         model.info = {"trained_on": "IDK-MRC train (+600 en) + FacQA train (+280 en) answerable and gold-removed"
@@ -529,8 +567,30 @@ def run_answerability(args) -> None:
         print(f"wrote {path.relative_to(ROOT)}")
 
 
+def print_news_oof(oof: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float) -> None:
+    """The news train questions out of fold at the chosen threshold (chosen without them)."""
+    p, y = oof["newsqa_train"]
+    refused = p < threshold
+    print(f"news train out of fold: answerable refused {refused[y == 1].mean():.3f}, unanswerable refused "
+          f"{refused[y == 0].mean():.3f}, refusal precision {(y[refused] == 0).mean() if refused.any() else 0:.3f}; "
+          f"gold-removed refused {(oof['newsqa_train_nogold'][0] < threshold).mean():.3f}")
+
+
+def print_news_valid(model: TreeEnsemble, feats: dict, threshold: float) -> None:
+    """Valid news questions (reported only): refusals at the threshold, AUC, answered-unanswerable share."""
+    from sklearn.metrics import roc_auc_score
+
+    x, y = feats["newsqa_valid"]
+    p = model.probability(x)
+    refused = p < threshold
+    print(f"VALID news ({len(y)}, {int((y == 0).sum())} unanswerable): AUC {roc_auc_score(y, p):.3f}; answerable "
+          f"refused {refused[y == 1].mean():.3f}; refusal P / R {(y[refused] == 0).mean() if refused.any() else 0:.3f}"
+          f" / {refused[y == 0].mean():.3f}; gold-removed refused "
+          f"{(model.probability(feats['newsqa_valid_nogold'][0]) < threshold).mean():.3f}")
+
+
 def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str], parts: np.ndarray, depth: int,
-                n: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                n: int, weights: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """part -> (P(answerable), label) for every training row, each predicted by trees fitted without it (5 folds,
     grouped by question id: a question, its English version and its gold-removed copy share a fold). The operating
     point is chosen on these ~12k predictions rather than on one 20% hold-out (~2.4k rows): less noise in a
@@ -541,7 +601,8 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str], parts: np.n
     p = np.zeros(len(y))
     for fit, held in GroupKFold(5).split(x, y, list(groups)):
         m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
-                                       random_state=0).fit(x[fit], y[fit])
+                                       random_state=0).fit(x[fit], y[fit],
+                                                           sample_weight=None if weights is None else weights[fit])
         p[held] = m.predict_proba(x[held])[:, 1]
     return {str(part): (p[parts == part], y[parts == part]) for part in dict.fromkeys(parts.tolist())}
 
@@ -648,6 +709,8 @@ def main() -> None:
     p.add_argument("--regime", choices=["archive", "small"], default="archive",
                    help="answerability: questions asked of the whole collections (rag/answerability.json) or of "
                         "archives of 1-100 articles (rag/answerability_small.json)")
+    p.add_argument("--news-weight", type=float, default=0.0,
+                   help="answerability: weight of the hand-written news questions' rows (0 = left out)")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
     run_evidence(args) if args.what == "evidence" else run_answerability(args)
