@@ -443,6 +443,16 @@ def _plain_txt(title: str, rest: list[str], default_id: str, notes: list[str]) -
     return article
 
 
+def without_dateline(text: str) -> str:
+    """`text` without a leading dateline ("PYONGYANG, KOMPAS.TV - "), which the article keeps as written (quotes
+    are verbatim) but a reader of one sentence does not need: the outlet and place are metadata. Given to the
+    1.5B LLM as "[2] PYONGYANG, KOMPAS.TV - Hubungan militer ...", it once answered with a few-shot example's
+    sentence instead of the sources (bench/RESULTS.md, "News-style sentences")."""
+    match = _DATELINE.match(text)
+    rest = text[match.end():].strip() if match else ""
+    return rest or text
+
+
 def _kompas_txt(title: str, fields: dict[str, Any], rest: list[str], default_id: str, notes: list[str]) -> Article:
     """Body from the dateline on, one paragraph per line; footer and dateline become metadata."""
     body, footer = _split_footer(_body_lines(rest))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .articles import without_dateline
 from .records import Hit
 
 SYSTEM = (
@@ -80,7 +81,8 @@ def source_line(n: int, hit: Hit, text: str) -> str:
 
 
 def format_sources(numbered: Sequence[tuple[int, Hit, str]], language: str = "id") -> str:
-    """The numbered lines; a line from the same article as the line before it omits "(outlet, date)".
+    """The numbered lines; a line from the same article as the line before it omits "(outlet, date)", and a
+    leading dateline ("PYONGYANG, KOMPAS.TV - ") is left out (articles.without_dateline).
 
     Why: every new prompt token delays the first word (the model reads ~45-100 tokens/s on 2 cores), and Qwen's
     tokenizer spends 18 tokens on "(kompas.tv, 2024-07-19) " (each digit is a token), about a quarter of a
@@ -90,6 +92,7 @@ def format_sources(numbered: Sequence[tuple[int, Hit, str]], language: str = "id
     lines = []
     previous: str | None = None
     for n, hit, text in numbered:
+        text = without_dateline(text)
         lines.append(f"[{n}] {text}" if hit.article_id == previous else source_line(n, hit, text))
         previous = hit.article_id
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.articles import SUPPORTED_SUFFIXES, LoadResult, article_from_record, load_articles
+from rag.articles import SUPPORTED_SUFFIXES, LoadResult, article_from_record, load_articles, without_dateline
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "000_bada8150801741bf.txt"
 
@@ -405,3 +405,11 @@ def test_deeply_nested_unclosed_html_still_loads(tmp_path):
     (tmp_path / "p.html").write_text("<title>T</title><body>" + "<div>a " * 5000 + "</body>", encoding="utf-8")
     a = _one(load_articles([tmp_path / "p.html"]))
     assert a.text.split("\n") == ["a"] * 5000
+
+
+def test_without_dateline_drops_a_leading_place_and_outlet_only():
+    assert without_dateline("PYONGYANG, KOMPAS.TV - Hubungan militer kuat.") == "Hubungan militer kuat."
+    assert without_dateline("JAKARTA – Presiden datang.") == "Presiden datang."
+    assert without_dateline("Kompas - Presiden datang.") == "Kompas - Presiden datang."  # not upper case
+    assert without_dateline("Harga cabai naik.") == "Harga cabai naik."
+    assert without_dateline("KCNA - ") == "KCNA - "  # nothing after it: kept as written

@@ -43,3 +43,17 @@ def test_outlet_and_date_are_written_once_per_run_of_lines_from_one_article():
     # sources without outlet or date (FacQA, IDK-MRC) read as before
     bare = [(1, _hit(None, None), "Satu."), (2, _hit(None, None), "Dua."), (3, _hit(None, None, article="b"), "Tiga.")]
     assert format_sources(bare) == "\n".join(source_line(n, h, t) for n, h, t in bare)
+
+
+def test_a_leading_dateline_is_left_out_of_the_source_line():
+    """"PYONGYANG, KOMPAS.TV - " is metadata the line already carries; given to the packaged model as a source's
+    opening, it once answered with a few-shot example instead of the sources."""
+    kompas = _hit()
+    lines = format_sources([(1, kompas, "Pertemuan dilakukan di Pyongyang."),
+                            (2, kompas, "PYONGYANG, KOMPAS.TV - Hubungan militer Rusia-Korea Utara semakin kuat."),
+                            (3, _hit(article="b"), "JAKARTA - Presiden datang.")])
+    assert lines.splitlines() == ["[1] (kompas.tv, 2024-07-19) Pertemuan dilakukan di Pyongyang.",
+                                  "[2] Hubungan militer Rusia-Korea Utara semakin kuat.",
+                                  "[3] (kompas.tv, 2024-07-19) Presiden datang."]
+    # not a dateline: a sentence that merely starts with a capitalised word and a dash stays whole
+    assert format_sources([(1, kompas, "Kompas - Presiden datang.")]).endswith("Kompas - Presiden datang.")
