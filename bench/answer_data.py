@@ -65,8 +65,10 @@ NEWSQA_ARTICLES = ROOT / "bench" / "data" / "newsqa_articles.txt"
 
 
 def news_question_sets() -> dict[str, list[dict[str, Any]]]:
-    """The hand-written questions over CLICK-ID articles (bench/data/README.md): name -> questions."""
-    return {f"newsqa_{split}": list(read_jsonl(ROOT / "bench" / "data" / f"newsqa_{split}.jsonl"))
+    """The hand-written questions over CLICK-ID articles (bench/data/README.md): name -> questions, each also
+    with `is_impossible` (not `answerable`) as the shared QA sets write it."""
+    return {f"newsqa_{split}": [{**q, "is_impossible": not q["answerable"]}
+                                for q in read_jsonl(ROOT / "bench" / "data" / f"newsqa_{split}.jsonl")]
             for split in ("train", "valid")}
 
 

@@ -28,7 +28,7 @@ from rag import Answer, Citation, NewsQA  # noqa: E402
 from rag.evaluation import answer_metrics, passages_as_articles, read_jsonl  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from answer_data import open_news_index  # noqa: E402
+from answer_data import news_question_sets, open_news_index  # noqa: E402
 
 
 def baseline_answer(qa: NewsQA, question: str) -> Answer:
@@ -107,8 +107,7 @@ def main() -> None:
     idk = list(read_jsonl(data / "qa_idkmrc_valid.jsonl", args.limit))
     idk_en = list(read_jsonl(ROOT / "bench" / "data" / "idkmrc_valid_en.jsonl", args.limit))
     nq = open_news_index(args.news_index, data)
-    news = [{**q, "is_impossible": not q["answerable"]}
-            for q in read_jsonl(ROOT / "bench" / "data" / "newsqa_valid.jsonl", args.limit)]
+    news = news_question_sets()["newsqa_valid"][:args.limit]
     news_sets = {"news": [q for q in news if q["language"] == "id"],
                  "news_en": [q for q in news if q["language"] != "id"]}
     fq.ask("warm up"), iq.ask("warm up"), nq.ask("warm up")
@@ -146,6 +145,12 @@ def _both(name, make, fq, iq, facqa, facqa_en, idk, idk_en) -> dict:
     return a
 
 
+def _print_set(name: str, m: dict) -> None:
+    print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
+          f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
+          f"{m['verified']:.3f} | {m['tentative_answerable']:.3f} | {m['stated_unanswerable']:.3f} |")
+
+
 def _print(r: dict) -> None:
     f, e, i, ie = r["facqa"], r["facqa_en"], r["idk"], r["idk_en"]
     print(f"\n## {r['mode']}")
@@ -154,18 +159,13 @@ def _print(r: dict) -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for name, m in (("FacQA valid", f), (f"FacQA valid en ({e['n']:.0f})", e), ("IDK-MRC valid", i),
                     (f"IDK-MRC valid en ({ie['n']:.0f})", ie)):
-        print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
-              f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
-              f"{m['verified']:.3f} | {m['tentative_answerable']:.3f} | {m['stated_unanswerable']:.3f} |")
+        _print_set(name, m)
     print(f"latency s, FacQA index: p50 {r['p50'][0]:.3f} p95 {r['p95'][0]:.3f}; IDK-MRC index: p50 {r['p50'][1]:.3f} "
           f"p95 {r['p95'][1]:.3f}; first token p50 {r['first_p50'][0]:.3f} p95 {r['first_p95'][0]:.3f}", flush=True)
     nr = r.get("news_row")
     if nr:
-        for name, m in ((f"news valid ({nr['news']['n']:.0f})", nr["news"]),
-                        (f"news valid en ({nr['news_en']['n']:.0f})", nr["news_en"])):
-            print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
-                  f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
-                  f"{m['verified']:.3f} | {m['tentative_answerable']:.3f} | {m['stated_unanswerable']:.3f} |")
+        _print_set(f"news valid ({nr['news']['n']:.0f})", nr["news"])
+        _print_set(f"news valid en ({nr['news_en']['n']:.0f})", nr["news_en"])
         print(f"news index: latency p50 {nr['p50']:.3f} p95 {nr['p95']:.3f}; first token p50 {nr['first_p50']:.3f} "
               f"p95 {nr['first_p95']:.3f}", flush=True)
     if r["shown_n"][0] or r["shown_n"][1]:  # generative: when the reader saw something, per index

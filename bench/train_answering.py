@@ -56,14 +56,16 @@ def contains_answer(text: str, q: dict[str, Any]) -> bool:
     return any(norm(a) and norm(a) in t for a in q["answers"])
 
 
-def evidence_rows(qa, questions, hits_per_q, tokenizer):
-    """Per question: (sentence feature matrix, labels, sentences)."""
+def evidence_rows(qa, questions, hits_per_q, tokenizer, is_gold=None):
+    """Per question: (sentence feature matrix, labels, sentences). `is_gold(sentence, question)` labels a sentence
+    (default: it contains a gold answer)."""
+    is_gold = is_gold or (lambda s, q: contains_answer(s.text, q))
     out = []
     for q, hits in zip(questions, hits_per_q):
         terms = question_terms(q["question"], tokenizer, qa.store.bm25, hits[:TOP])
         sents = split_hits(hits[:TOP])
         x = sentence_features(terms, tokenizer, sents, q["question"])
-        y = np.array([contains_answer(s.text, q) for s in sents], dtype=np.int64)
+        y = np.array([is_gold(s, q) for s in sents], dtype=np.int64)
         out.append((x, y, sents))
     return out
 
@@ -71,19 +73,13 @@ def evidence_rows(qa, questions, hits_per_q, tokenizer):
 def news_evidence_rows(qa, questions, hits_per_q, tokenizer):
     """As evidence_rows for the hand-written news questions (answerable ones): a sentence is labelled 1 when it is
     from the question's article and holds an answer or is the evidence sentence the writer marked."""
-    out = []
-    for q, hits in zip(questions, hits_per_q):
-        if not q["answerable"]:
-            continue
-        terms = question_terms(q["question"], tokenizer, qa.store.bm25, hits[:TOP])
-        sents = split_hits(hits[:TOP])
-        x = sentence_features(terms, tokenizer, sents, q["question"])
+    def is_gold(s, q) -> bool:
         evidence = q["evidence"].strip()
-        y = np.array([s.hit.article_id == q["article_id"] and (contains_answer(s.text, q) or (
-            len(evidence) > 20 and (s.text.strip() in evidence or evidence in s.text))) for s in sents],
-            dtype=np.int64)
-        out.append((x, y, sents))
-    return out
+        return s.hit.article_id == q["article_id"] and (contains_answer(s.text, q) or (
+            len(evidence) > 20 and (s.text.strip() in evidence or evidence in s.text)))
+
+    answerable = [(q, hits) for q, hits in zip(questions, hits_per_q) if q["answerable"]]
+    return evidence_rows(qa, [q for q, _ in answerable], [h for _, h in answerable], tokenizer, is_gold)
 
 
 # the news rows count this much each (360 questions next to 2,775 FacQA ones): chosen among 1 and 3 by grouped
@@ -329,8 +325,7 @@ def news_answerability_sets() -> dict[str, tuple[str, list[dict[str, Any]]]]:
     """The hand-written news questions in question_sets' shape, with the fields answerability_rows reads: the
     question's article as its gold passage, and grouped by article in the out-of-fold folds (an article's
     questions, and a question's English version, share a fold)."""
-    return {name: ("news", [{**q, "passage_id": q["article_id"], "is_impossible": not q["answerable"],
-                             "group": q["article_id"]} for q in qs])
+    return {name: ("news", [{**q, "passage_id": q["article_id"], "group": q["article_id"]} for q in qs])
             for name, qs in news_question_sets().items()}
 
 
@@ -568,26 +563,27 @@ def run_answerability(args) -> None:
         print(f"wrote {path.relative_to(ROOT)}")
 
 
+def news_refusals(p: np.ndarray, y: np.ndarray, p_gold_removed: np.ndarray, threshold: float) -> str:
+    """Refusals at `threshold` of news questions (y = answerable) and of their gold-removed copies."""
+    _, precision, recall, _ = refusal_curve(p, y == 0, [threshold])[0]
+    return (f"answerable refused {(p[y == 1] < threshold).mean():.3f}; refusal P / R {precision:.3f} / "
+            f"{recall:.3f}; gold-removed refused {(p_gold_removed < threshold).mean():.3f}")
+
+
 def print_news_oof(oof: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float) -> None:
     """The news train questions out of fold at the chosen threshold (chosen without them)."""
     p, y = oof["newsqa_train"]
-    refused = p < threshold
-    print(f"news train out of fold: answerable refused {refused[y == 1].mean():.3f}, unanswerable refused "
-          f"{refused[y == 0].mean():.3f}, refusal precision {(y[refused] == 0).mean() if refused.any() else 0:.3f}; "
-          f"gold-removed refused {(oof['newsqa_train_nogold'][0] < threshold).mean():.3f}")
+    print(f"news train out of fold: {news_refusals(p, y, oof['newsqa_train_nogold'][0], threshold)}")
 
 
 def print_news_valid(model: TreeEnsemble, feats: dict, threshold: float) -> None:
-    """Valid news questions (reported only): refusals at the threshold, AUC, answered-unanswerable share."""
+    """Valid news questions (reported only): AUC and refusals at the threshold."""
     from sklearn.metrics import roc_auc_score
 
     x, y = feats["newsqa_valid"]
     p = model.probability(x)
-    refused = p < threshold
-    print(f"VALID news ({len(y)}, {int((y == 0).sum())} unanswerable): AUC {roc_auc_score(y, p):.3f}; answerable "
-          f"refused {refused[y == 1].mean():.3f}; refusal P / R {(y[refused] == 0).mean() if refused.any() else 0:.3f}"
-          f" / {refused[y == 0].mean():.3f}; gold-removed refused "
-          f"{(model.probability(feats['newsqa_valid_nogold'][0]) < threshold).mean():.3f}")
+    print(f"VALID news ({len(y)}, {int((y == 0).sum())} unanswerable): AUC {roc_auc_score(y, p):.3f}; "
+          f"{news_refusals(p, y, model.probability(feats['newsqa_valid_nogold'][0]), threshold)}")
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str], parts: np.ndarray, depth: int,

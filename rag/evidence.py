@@ -21,7 +21,7 @@ from .bm25 import Tokenizer
 from .chunking import sentence_spans
 from .dates import find_dates, find_relative_dates, iso_day, period_words
 from .bm25 import Bm25Index
-from .extraction import extract_short_answer
+from .extraction import VERB_FORM, extract_short_answer
 from .query import Choose, analysis_text, answer_type, detect_language, head_terms
 from .ranking import LinearRanker, QueryTerms, answer_evidence
 from .records import Hit
@@ -40,8 +40,6 @@ SENTENCE_FEATURES = (
 )
 DISCOURSE_FEATURES = SENTENCE_FEATURES[-6:]
 
-# an Indonesian verb form by its prefix (mendiskusikan, melaporkan, diungkapkan, bertemu, terpilih)
-_VERB_FORM = re.compile(r"^(?:me[mn]?|meng|meny|ber|di|ter|per)[a-z]{3,}$")
 _WORD = re.compile(r"\w+(?:-\w+)*")
 # a sentence that refers back: "Pertemuan tersebut ...", "Pada kesempatan itu ...", "Ia mengatakan ..."
 _ANAPHOR = re.compile(r"^\W*(?:(?:pada|dalam|di|dari|untuk)\s+)?(?:\w+\s+){0,2}(?:tersebut|itu|ini)\b"
@@ -179,7 +177,7 @@ def discourse_features(terms: QueryTerms, tokenizer: Tokenizer, sentences: Seque
     (with_date_words), as the other features read it, so "18 July" matches "Kamis (18/7/2024)" here too."""
     analysis = terms.analysis or question
     verbs = {w.lower() for w in _WORD.findall(analysis)[1:]
-             if not w[0].isupper() and _VERB_FORM.match(w.lower())}
+             if not w[0].isupper() and VERB_FORM.match(w.lower())}
     verb_stems = {stem for v in verbs for stem in tokenizer(v)}
     idf_total = sum(terms.idf.values()) or 1.0
     if token_sets is None:

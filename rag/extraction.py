@@ -661,7 +661,7 @@ def _number_candidates(toks: list[_Tok], date_toks: set[int], q: _Question) -> l
         # a longer unit: "persen suara", "awak kabin", "derajat Celcius", "meter kubik per detik"
         long_end = unit_end
         if unit and long_end < n and toks[long_end].alpha and toks[long_end].low not in _FUNCTION and \
-                toks[long_end].low not in _NUMBER_WORDS and not _VERBISH.match(toks[long_end].text):
+                toks[long_end].low not in _NUMBER_WORDS and not VERB_FORM.match(toks[long_end].text):
             long_end += 1
         while long_end + 1 < n and toks[long_end].low == "per" and toks[long_end + 1].alpha and long_end - j < 6:
             long_end += 2
@@ -767,7 +767,8 @@ _SAID = frozenset({"mengatakan", "kata", "ujar", "menjelaskan", "menyatakan", "m
                    "told", "mengakui", "memimpin", "dipimpin"})
 
 
-_VERBISH = re.compile(r"(?:me[mn]?|meng|meny|ber|di|ter|per)[a-z]{3,}$")
+# an Indonesian verb form by its prefix (mendiskusikan, melaporkan, diungkapkan, bertemu, terpilih)
+VERB_FORM = re.compile(r"(?:me[mn]?|meng|meny|ber|di|ter|per)[a-z]{3,}$")
 
 
 def _initials(toks: Sequence[_Tok]) -> str:
@@ -844,7 +845,7 @@ def _features(c: _Cand, toks: list[_Tok], matched: list[bool], q: _Question, sen
         "starts_lower": float(bool(words) and words[0].text[:1].islower()),
         "has_digit": float(any(w.num for w in words)),
         "in_quotes": float(prev in ('"', "“") and nxt in ('"', "”")),
-        "starts_verbish": float(bool(words) and bool(_VERBISH.match(words[0].text))),
+        "starts_verbish": float(bool(words) and bool(VERB_FORM.match(words[0].text))),
     }
     if c.extra.get("resolved_relative"):
         f["common_share"] = f["starts_lower"] = 0.0
