@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bm25 import Tokenizer
+from .bm25 import Tokenizer, stem
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, WEEKDAY_NAMES_EN, WEEKDAY_NAMES_ID
 from .evidence import Sentence, with_date_words
 from .query import (
@@ -69,7 +69,7 @@ for _a, _b in _ANTONYM_PAIRS:
     ANTONYMS[_a] = ANTONYMS.get(_a, frozenset()) | {_b}
     ANTONYMS[_b] = ANTONYMS.get(_b, frozenset()) | {_a}
 
-# Opposite events, compared on Indonesian Snowball stems ("didirikan" ~ "diri", "dibubarkan" ~ "bubar").
+# Opposite events, compared on the keyword tokenizer's stems ("didirikan" ~ "diri", "dibubarkan" ~ "bubar").
 _STEM_ANTONYM_PAIRS = (
     ("diri", "bubar"), ("diri", "tutup"), ("buka", "tutup"), ("bangun", "hancur"), ("bangun", "runtuh"),
     ("lahir", "wafat"), ("lahir", "tinggal"), ("lahir", "mati"), ("mulai", "akhir"), ("mulai", "henti"),
@@ -118,9 +118,7 @@ def stated_conversely(question: str, text: str) -> frozenset[str]:
 
 
 def _stem_antonyms() -> dict[str, frozenset[str]]:
-    import Stemmer
-
-    stem = Stemmer.Stemmer("indonesian").stemWord
+    """The antonym pairs as the keyword tokenizer stems them (the features compare tokenizer stems)."""
     out: dict[str, frozenset[str]] = {}
     for a, b in _STEM_ANTONYM_PAIRS + _ANTONYM_PAIRS:
         a, b = stem(a), stem(b)

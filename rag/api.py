@@ -64,6 +64,7 @@ class NewsQA:
     @property
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
+            self._retokenize_if_stale()
             ranker = LinearRanker.load() if self.config.fusion == "learned" and DEFAULT_MODEL.exists() else None
             self._retriever = HybridRetriever(self.store, self.embedder, self.tokenizer, self.config, ranker)
         return self._retriever
@@ -206,6 +207,19 @@ class NewsQA:
         return {aid: entry.path for aid, entry in self.store.manifest.articles.items()}
 
     # ---- helpers ---------------------------------------------------------------------------------------------
+    def _retokenize_if_stale(self) -> None:
+        """An index whose keyword tokens another tokenizer made (an older version of this package) would match
+        queries against the wrong stems, silently. Redo its keyword index from the stored chunk texts, once, before
+        the first search: seconds per thousand articles, nothing re-embedded."""
+        built = self.store.manifest.tokenizer
+        if not self.store.manifest.articles or built == self.tokenizer.version:
+            return
+        warnings.warn(f"the keyword index in {self.config.index_dir} was made by tokenizer {built!r}; redoing it "
+                      f"with {self.tokenizer.version!r} (no re-embedding)", stacklevel=3)
+        with self._lock():
+            self.store.refresh()
+            self._indexer().sync([], remove_missing=False, report=IndexReport())
+
     def _indexer(self) -> Indexer:
         return Indexer(self.store, self.embedder, self.tokenizer, self.config)
 

@@ -13,6 +13,7 @@ from pydantic import PrivateAttr
 
 from conftest import FakeEmbedding
 from rag import Article, IndexReport, NewsQA
+from rag.bm25 import Tokenizer
 from rag.store import EmbedderMismatchError
 
 # Made-up marker words: each occurs in exactly one article (version), so a keyword search for it is a probe.
@@ -400,6 +401,33 @@ def test_two_instances_on_one_index_do_not_lose_each_others_articles(tmp_path, c
     assert hit_ids(fresh.search("quendrix", mode="bm25")) == {"cli-1"}
     assert hit_ids(fresh.search("vorpalix", mode="bm25")) == {"ui-1"}
     assert_consistent(fresh)
+
+
+class UnstemmedTokenizer(Tokenizer):
+    """Stands in for an older package's tokenizer: whole words, another version string."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.version = "whole-words:v0"
+
+    def __call__(self, text: str) -> list[str]:
+        return [w for w in text.lower().split() if w.isalpha() and w not in self._stop]
+
+
+def test_index_from_an_older_tokenizer_gets_its_keyword_index_redone_without_re_embedding(tmp_path):
+    index = tmp_path / "index"
+    old = NewsQA(index, embedder=FakeEmbedding(model_name="fake"))
+    old.tokenizer = UnstemmedTokenizer()
+    old.add([{"id": "temu-1", "title": "Kabar", "text": "Pertemuan kedua menteri berlangsung di Bogor kemarin"}])
+    assert old.store.manifest.tokenizer == "whole-words:v0"
+
+    fake = CountingFake(model_name="fake")
+    qa = NewsQA(index, embedder=fake)
+    with pytest.warns(UserWarning, match="no re-embedding"):
+        hits = qa.search("bertemu", mode="bm25")  # "bertemu" and "pertemuan" share the stem "temu"
+    assert hit_ids(hits) == {"temu-1"}
+    assert qa.store.manifest.tokenizer == Tokenizer().version and fake.take() == []
+    assert NewsQA(index, embedder=fake).store.manifest.tokenizer == Tokenizer().version  # persisted
 
 
 def test_embedder_mismatch_is_refused_at_write_time_too(tmp_path, corpus):

@@ -19,14 +19,21 @@ QUESTIONS = [json.loads(line) for line in (FIXTURES / "seed_questions.jsonl").re
 # Known failures of the default (LLM-free) answer, kept visible instead of removed: strict xfail, so a fix shows up
 # as XPASS and fails the run until the mark is taken off. Why they fail (see bench/RESULTS.md, answers):
 # (The two news-agency questions are answered since session 18: the sentence scorer reads an anaphor's antecedent,
-# "Pertemuan tersebut diungkapkan oleh ... KCNA", and discounts the words most of the article's sentences share.)
+# "Pertemuan tersebut diungkapkan oleh ... KCNA", and discounts the words most of the article's sentences share.
+# "Di mana Kim Jong-un bertemu delegasi Rusia?" is answered "Pyongyang" since session 19: the Sastrawi stemmer
+# gives "bertemu" and the answering sentence's "Pertemuan" one stem; with Snowball's "berte" the lead was the first
+# sentence, and the short answer "Korea Utara Kim Jong-un".)
 KNOWN_FAILURES = {
     # "discuss" is read as the article's "mendiskusikan", but that sentence still ranks second, in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
-    # an unanswerable question answered: the missing "hadiah" is seen, but P(answerable) stays above the threshold
-    # (the soldiers questions are refused since session 13's retrained collection trees, the price question since
-    # session 15, when "What was the price ..." became a number question)
-    "What did Kim Jong-un give Krivoruchko as a gift?": "English question not refused",
+    # the right sentence, but the short answer drops the name's first word: the glossary reads "news agency" as
+    # "kantor berita", and the extractor prefers the name after the question's words ("Kantor Berita Korea Utara"
+    # is its second candidate, 3.29 against 3.46; the Indonesian question gets it)
+    "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "short answer 'Berita Korea Utara'",
+    # an unanswerable question: the missing "hadiah" is seen, and since session 19 it is doubted (P 0.49), not
+    # refused (the soldiers questions are refused since session 13's retrained collection trees, the price question
+    # since session 15, when "What was the price ..." became a number question)
+    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted (P 0.49), not refused",
 }
 
 
@@ -65,12 +72,19 @@ def _has(text: str, answers: list[str]) -> bool:
     return any(a.lower() in text.lower() for a in answers)
 
 
+def _answers_right(ans, answers: list[str]) -> bool:
+    """The lead's answer is right: with a short answer, the lead before its citation ("bulan lalu (June 2024),
+    according to [1]"), else the lead's quote. (The whole lead would also count a wrong short answer whose quote
+    happens to hold the word: "Korea Utara Kim Jong-un, menurut [1] ...: “PYONGYANG, KOMPAS.TV - ...”".)"""
+    return _has(ans.lead.split("[1]")[0] if ans.short_answer else ans.lead, answers)
+
+
 @pytest.mark.parametrize("q", ANSWERABLE)
 def test_seed_question_is_answered_in_the_lead_with_the_right_citation(qa, seed_text, q):
     ans = qa.ask(q["question"])
     assert not ans.refused, ans.text
     assert ans.language == q["language"]
-    assert _has(ans.lead, q["answers"]), ans.lead
+    assert _answers_right(ans, q["answers"]), ans.lead
     first = ans.citations[0]
     assert first.number == 1 and "[1]" in ans.lead
     assert q["quote_has"].lower() in first.quote.lower()
@@ -85,10 +99,9 @@ def test_seed_question_the_article_cannot_answer_is_refused(qa, q):
     assert ans.text == REFUSALS[q["language"]] and ans.citations == []
 
 
-# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5; P of session 15): strict xfail
-STATED_WITH_CONFIDENCE = {
-    "What did Kim Jong-un give Krivoruchko as a gift?": "answered at P 0.64, no doubt shown",
-}
+# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5): strict xfail. None since
+# session 19 (the gift question was stated at P 0.54-0.64 before).
+STATED_WITH_CONFIDENCE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("q", [
@@ -154,12 +167,14 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
 BUNDLED_FAILURES = {
     # as in the archive: the best-scored sentence is the meeting sentence; the answer is in quote [2]
     "What did Kim Jong-un discuss with the Russian delegation?": "lead quotes the meeting sentence",
+    "Which news agency reported Kim Jong-un's meeting with Krivoruchko?": "short answer 'Berita Korea Utara'",
     # since session 18 the lead quotes "Kunjungan Krivoruchko tersebut ... pertemuan Kim Jong-un dan Putin": the
-    # only sentence of the article whose stem is "kunjung" (Snowball stems "mengunjungi", in the sentence that
-    # answers, to "unjung"), so the discounted coverage favours it; doubted (P 0.42), the date is in quote [2]
-    "When did Putin visit North Korea?": "lead quotes the 'Kunjungan' sentence (stemmer: mengunjungi -> unjung)",
-    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.33)",
-    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.42)",
+    # only sentence of the article whose stem is "kunjung" (both Snowball and Sastrawi stem "mengunjungi", in the
+    # sentence that answers, to "unjung", a root of its own in Sastrawi's dictionary); doubted (P 0.42), the date
+    # is in quote [3]
+    "When did Putin visit North Korea?": "lead quotes the 'Kunjungan' sentence (mengunjungi -> unjung)",
+    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.46)",
+    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.40)",
 }
 
 
@@ -180,7 +195,7 @@ def bundled(tmp_path_factory, e5_embedder) -> NewsQA:
 @pytest.mark.parametrize("q", _bundled_cases([q for q in QUESTIONS if q["answerable"]]))
 def test_bundled_corpus_seed_question_is_answered_in_the_lead(bundled, q):
     ans = bundled.ask(q["question"])
-    assert not ans.refused and _has(ans.lead, q["answers"]), ans.text
+    assert not ans.refused and _answers_right(ans, q["answers"]), ans.text
     assert q["quote_has"].lower() in " ".join(c.quote for c in ans.citations).lower()
 
 
