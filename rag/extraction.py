@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import MONTHS, WEEKDAYS, find_dates, find_relative_dates, iso_day
-from .query import answer_type, detect_language, translated_terms
+from .query import answer_type, detect_language, glossary_phrase_at, translated_terms
 
 KINDS = ("who", "where", "when", "number", "other")
 MAX_WORDS = 8
@@ -356,7 +356,7 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
         glossed = _glossed_words(question)
         terms, words = terms | glossed, words | glossed
     stems = frozenset(_stem(w) for w in terms if len(w) > 3)
-    head = ""
+    head, after = "", -1  # after: the head's token index when it follows the question word ("what X")
     qword = re.compile(r"^(apa\w*|mana\w*|siapa\w*|berapa\w*|which|what)$", re.IGNORECASE)
     for i, t in enumerate(toks):
         if qword.match(t.text):
@@ -369,14 +369,20 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
                                      toks[j].low in _MEASURE or not (toks[j].alpha or toks[j].num)):
                 j += 1
             if not head and j < len(toks) and toks[j].alpha:
-                head = toks[j].low
+                head, after = toks[j].low, j
             break
-    if head in _EN_ID:
+    english = glossary and detect_language(question) != "id"
+    glossed_head = glossary_phrase_at([t.low for t in toks], after) if english and after >= 0 else None
+    if glossed_head and " " in glossed_head:
+        # an English compound names one thing, its head last ("news agency"); its Indonesian gloss puts the
+        # head first ("kantor berita"): "kantor", not the modifier "news" -> "berita"
+        head = glossed_head.split()[0].lower()
+    elif head in _EN_ID:
         head = _EN_ID[head]
-    elif glossary and head and detect_language(question) != "id":
-        # an English category word the short list lacks ("Which news agency ..."): its glossary form ("berita")
-        glossed_head = translated_terms(head)
-        head = glossed_head[0].split()[0].lower() if glossed_head else head
+    elif english and head:
+        # an English category word the short list lacks ("Which company ..."): its glossary form ("perusahaan")
+        glossed = translated_terms(head)
+        head = glossed[0].split()[0].lower() if glossed else head
     if kind == "other" and head in _PLACE_HEADS and qtype is None:
         kind, focus = "where", "place"  # "Di kota manakah ...", "Di negara manakah ...": a place
     unit = ""

@@ -118,6 +118,23 @@ def _glossary_terms() -> dict[tuple[str, ...], str]:
     return {k: v[0] for k, v in _glossary_alternatives().items()}
 
 
+def _phrase_at(words: Sequence[str], i: int, max_words: int) -> tuple[int, tuple[str, ...]]:
+    """(length, Indonesian equivalents) of the longest glossary phrase starting at word i; (0, ()) if none."""
+    table = _glossary_alternatives()
+    for n in range(min(max_words, len(words) - i), 0, -1):
+        hit = table.get(tuple(words[i:i + n]))
+        if hit:
+            return n, hit
+    return 0, ()
+
+
+def glossary_phrase_at(words: Sequence[str], i: int, max_words: int = 4) -> str | None:
+    """The most common Indonesian equivalent of the longest glossary phrase that starts at lower-case word i
+    ("news agency reported ..." -> "kantor berita"), or None."""
+    _, hit = _phrase_at(words, i, max_words)
+    return hit[0] if hit else None
+
+
 def translated_terms(text: str, max_words: int = 4, choose: Choose | None = None) -> list[str]:
     """Indonesian equivalents of the English common words of a question, longest phrase first ("news agency" ->
     "kantor berita", "soldiers" -> "tentara"); words the glossary lacks are dropped, names are left to
@@ -125,19 +142,14 @@ def translated_terms(text: str, max_words: int = 4, choose: Choose | None = None
     mentions what the question asks about. `choose` picks among a word's equivalents (default: the most common;
     evidence.question_terms picks the one the retrieved passages use: "discuss" -> "mendiskusikan", not
     "membahas", when that is how the article says it)."""
-    table = _glossary_alternatives()
     words = [w.lower() for w in _WORD.findall(text)]
     out: list[str] = []
     i = 0
     while i < len(words):
-        for n in range(min(max_words, len(words) - i), 0, -1):
-            hit = table.get(tuple(words[i:i + n]))
-            if hit:
-                out.append(choose(hit) if choose else hit[0])
-                i += n
-                break
-        else:
-            i += 1
+        n, hit = _phrase_at(words, i, max_words)
+        if hit:
+            out.append(choose(hit) if choose else hit[0])
+        i += max(n, 1)
     return out
 
 

@@ -67,6 +67,14 @@ def test_an_english_category_word_is_read_in_its_glossary_form():
     assert not has_head("Which news agency reported the meeting?", glossary=False)
 
 
+def test_an_english_compound_category_keeps_its_head_word_in_the_answer():
+    """"news agency" is an agency: its gloss "kantor berita" puts the head first, so the name is not cut after its
+    first word ("Berita Korea Utara", what the modifier "news" -> "berita" as the head gave)."""
+    question = "Which news agency reported Kim Jong-un's meeting with Krivoruchko?"
+    ans = extract_short_answer(question, REPORTED, reference_date=SEED_DATE)
+    assert ans is not None and ans.text == "Kantor Berita Korea Utara"
+
+
 @pytest.mark.parametrize("question", [
     "When did Kim Jong-un meet Krivoruchko?",
     "Kapan pertemuan Kim Jong-un dengan delegasi Rusia?",

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from conftest import FIXTURES
-from rag.query import detect_language, keyword_query, language_neutral_terms
+from rag.query import detect_language, glossary_phrase_at, keyword_query, language_neutral_terms, translated_terms
 
 
 def test_detects_english_and_indonesian_questions():
@@ -81,6 +81,13 @@ def test_head_terms_name_the_category_a_which_question_asks_for():
 
 def test_english_keyword_query_translates_common_words_through_the_glossary():
     assert keyword_query("How many soldiers did Russia send?") == "Russia tentara rusia mengirim"
+
+
+def test_the_longest_glossary_phrase_is_read_as_one_term():
+    words = "which news agency reported it".split()
+    assert glossary_phrase_at(words, 1) == "kantor berita"  # the phrase, not "news" alone
+    assert glossary_phrase_at(words, 4) is None
+    assert translated_terms("Which news agency reported it?")[0] == "kantor berita"
 
 
 def test_english_analysis_keeps_every_part_of_a_hyphenated_name_and_translates_glossary_parts():
