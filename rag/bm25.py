@@ -32,7 +32,9 @@ def stopwords(language: str | None = None) -> frozenset[str]:
 def _sastrawi():  # -> Sastrawi's Stemmer (its dictionary of ~30k root words loads in ~50 ms)
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-    return StemmerFactory().create_stemmer(isDev=True)  # its own per-instance cache off: `stem` caches
+    # the factory wraps the stemmer in a cache that keeps every word it is ever given (a long-running app would
+    # grow without bound); `stem` below has its own bounded cache, so use the stemmer inside
+    return StemmerFactory().create_stemmer().delegatedStemmer
 
 
 @functools.lru_cache(maxsize=1 << 19)
