@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag import NewsQA  # noqa: E402
-from rag.bm25 import Bm25Index, rsj_idf  # noqa: E402
+from rag.bm25 import Bm25Index, Tokenizer, rsj_idf  # noqa: E402
 from rag.chunking import chunk_article  # noqa: E402
 from rag.embeddings import embedder_id  # noqa: E402
 from rag.evaluation import passages_as_articles, read_jsonl  # noqa: E402
@@ -116,12 +116,14 @@ def retrieval_config(qa: NewsQA) -> str:
 
 
 def retrieval_fingerprint(english: bool) -> str:
-    """Hash of what decides the hits besides the index and the config: the ranker's weights, the retrieval code
-    and, for sets with English questions, the glossary (their keyword queries). A retrained ranker must not be
-    evaluated on hits cached with the old one."""
+    """Hash of what decides the hits besides the index and the config: the ranker's weights, the retrieval code,
+    the keyword tokenizer's version and, for sets with English questions, the glossary (their keyword queries). A
+    retrained ranker must not be evaluated on hits cached with the old one, nor a small archive's hits (built
+    afresh, so no index manifest guards them) reused after the stemmer changed."""
     names = ["ranker.json", "query.py", "ranking.py", "retrieval.py"] + (["glossary.json"] if english else [])
     parts = [ROOT / "rag" / name for name in names]
-    return hashlib.sha1(b"".join(p.read_bytes() for p in parts)).hexdigest()[:12]
+    tokens = Tokenizer().version.encode()
+    return hashlib.sha1(b"".join(p.read_bytes() for p in parts) + tokens).hexdigest()[:12]
 
 
 def without_article(hits: Sequence[Hit], article_id: str, k: int) -> list[Hit]:
