@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bm25 import stem as root
 from .dates import MONTHS, WEEKDAYS, find_dates, find_relative_dates, iso_day
 from .query import answer_type, detect_language, glossary_phrase_at, translated_terms
 
@@ -289,6 +290,10 @@ class _Question:
     unit: str  # the unit a "berapa" question names ("persen" in "Berapa persen ...")
     acronyms: tuple[str, ...]
     words: frozenset[str] = field(default_factory=frozenset)  # every lower-case word of the question
+    # "Apa yang dibahas ...", "What did X discuss ...": the answer is the object of this verb; its roots (Sastrawi,
+    # as the keyword index; for an English verb, those of each Indonesian equivalent: "discuss" -> "diskusi",
+    # "bahas"). Empty otherwise.
+    verbs: frozenset[str] = field(default_factory=frozenset)
 
 
 _EXPANSION = re.compile(r"\b(kepanjangan|singkatan|kependekan|stands? for|abbreviation|short for|akronim)\b",
@@ -304,7 +309,8 @@ _WHO_WORD = re.compile(r"\b(siapa\w*)\b|\b(who|whom|whose)\b", re.IGNORECASE)
 
 def question_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
     """(answer kind, finer focus) for a question; focus is one of person, place, date, year, number, name
-    ("Apa nama ...", "Universitas apakah ..."), expansion ("kepanjangan dari ...") or phrase (anything else).
+    ("Apa nama ...", "Universitas apakah ..."), expansion ("kepanjangan dari ..."), verb (the object of a verb:
+    "Apa yang dibahas ...", "What did X discuss ...") or phrase (anything else).
 
     The kind is `qtype` when given, else rag.query.answer_type corrected for three slips seen on FacQA train
     (12% of its questions): "-kah" forms ("tahun/tanggal berapakah", "bulan apakah") read as number/other
@@ -343,6 +349,57 @@ def _glossed_words(question: str) -> frozenset[str]:
     "rusia", "news agency" -> "kantor berita"): a sentence word the question names in English is not new."""
     phrases = translated_terms(question, choose=" ".join)
     return frozenset(t.low for p in phrases for t in _tokens(p) if t.alpha and t.low not in _FUNCTION)
+
+
+# "What did/does/will X <verb>": an auxiliary, then the subject, then the verb whose object is asked for
+_EN_AUX_VERB_Q = re.compile(r"^\W*what\s+(?:did|does|do|will|would|can|could|should|might|may|has|have|had)\b",
+                            re.IGNORECASE)
+_ID_VERB_Q = re.compile(r"^\W*apa(?:kah)?\s+yang\b", re.IGNORECASE)
+# words between "apa yang" and its verb: "Apa yang akan diberikan ...", "Apa yang bisa dilakukan ..."
+_ID_MODALS = frozenset("""
+akan bisa dapat harus ingin sedang sudah telah masih cukup sebaiknya rela perlu boleh mau hendak biasanya paling
+sering pernah lalu kemudian juga tidak tak belum
+""".split())
+_ID_VERB = re.compile(r"^(?:me|di|ber|ter)[a-z]{3,}$")
+# English words after which the next word is a noun, not the asked verb ("to" is left out: "want to buy")
+_EN_NOUN_MARKERS = frozenset("""
+the a an his her its their our my your this that these those of for in on at by with from about
+""".split())
+
+
+def _is_id_verb(word: str) -> bool:
+    """An Indonesian verb by its affix: me-/di-/ber-/ter- and a root of two syllables or more ("dibahas",
+    "mendiskusikan"; not "merek", "delegasi", nor "menteri", which the stemmer reads as me- + "tri")."""
+    stem = root(word)
+    return bool(_ID_VERB.match(word)) and stem != word and len(stem) >= 4
+
+
+def _question_verbs(question: str, toks: list[_Tok], english: bool) -> frozenset[str]:
+    """Stems of the verb whose object a "what" question asks for, or empty (see _Question.verbs).
+
+    Indonesian: the first affixed verb after "Apa yang" and any modals. English (with the glossary): after "What
+    did/does/will ...", the first word whose Indonesian equivalent is an affixed verb ("ask" -> "meminta"), so a
+    subject such as "the empress dowager" is passed over."""
+    if english:
+        if not _EN_AUX_VERB_Q.match(question):
+            return frozenset()
+        for prev, t in zip(toks[1:], toks[2:]):
+            if not t.alpha or t.cap or t.low in _FUNCTION or t.low in _QUESTION_WORDS:
+                continue
+            if prev.low in _EN_NOUN_MARKERS:
+                continue  # "the minister": a noun, whatever its gloss ("menteri" looks like me- + "tri")
+            glosses = [w for p in translated_terms(t.low, choose=" ".join) for w in p.split()]
+            verbs = [w for w in glosses if _is_id_verb(w)]
+            if verbs:
+                return frozenset(root(w) for w in verbs)
+        return frozenset()
+    if not _ID_VERB_Q.match(question):
+        return frozenset()
+    for t in toks[2:]:
+        if t.low in ("yang", "kah") or t.low in _ID_MODALS:
+            continue
+        return frozenset({root(t.low)}) if t.alpha and _is_id_verb(t.low) else frozenset()
+    return frozenset()
 
 
 def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Question:
@@ -385,6 +442,9 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
         head = glossed[0].split()[0].lower() if glossed else head
     if kind == "other" and head in _PLACE_HEADS and qtype is None:
         kind, focus = "where", "place"  # "Di kota manakah ...", "Di negara manakah ...": a place
+    verbs = _question_verbs(question, toks, english) if kind == "other" and focus == "phrase" else frozenset()
+    if verbs:
+        focus, head = "verb", ""  # "did" / "dibahas" is no category the answer belongs to
     unit = ""
     m = re.search(r"\b(?:berapa\w*|how many|how much)\s+(\S+)(?:\s+(\S+))?", question, re.IGNORECASE)
     if m:
@@ -395,7 +455,7 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
                 unit = _EN_UNITS.get(w, w)
                 break
     acronyms = tuple(t.text for t in toks if t.acro and len(t.text) >= 2)
-    return _Question(question, kind, terms, stems, focus, head, unit, acronyms, words)
+    return _Question(question, kind, terms, stems, focus, head, unit, acronyms, words, verbs)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -749,6 +809,44 @@ def _phrase_candidates(toks: list[_Tok], matched: list[bool], q: _Question) -> l
     return out
 
 
+# where an object phrase may end: the next word starts an adjunct or another clause ("... kerja sama militer |
+# antara Korea Utara dan Rusia"); the phrase may also run on through it, up to MAX_WORDS words
+_OBJECT_BREAKS = frozenset("""
+dan atau serta antara dengan di ke dari pada untuk oleh dalam bagi kepada terhadap karena sehingga agar supaya
+yang ketika saat setelah sebelum sejak hingga sampai jika namun tetapi sebagai demi usai seusai
+""".split())
+_OBJECT_STOPS = frozenset({".", ",", ";", ":", "?", "!", "(", ")", '"', "“", "”"})
+_OBJECT_LEAD = frozenset({"bahwa", "tentang", "soal", "mengenai", "akan", "pula", "juga", ",", ":"})
+
+
+def _verb_anchors(toks: list[_Tok], q: _Question) -> list[int]:
+    """Sentence tokens that are the question's verb (same root): "mendiskusikan" for "discuss"."""
+    return [i for i, t in enumerate(toks) if t.alpha and root(t.low) in q.verbs] if q.verbs else []
+
+
+def _object_candidates(toks: list[_Tok], anchors: list[int]) -> list[_Cand]:
+    """What follows the question's verb, cut at each place an object phrase may end: "mendiskusikan [pentingnya]
+    dan perlunya kerja sama militer antara ..." gives "pentingnya" and "pentingnya dan perlunya kerja sama
+    militer". A leading "bahwa"/"tentang" is skipped: the object is the clause or topic after it."""
+    out = []
+    n = len(toks)
+    for i in anchors:
+        j = i + 1
+        while j < n and toks[j].low in _OBJECT_LEAD:
+            j += 1
+        words = 0
+        for e in range(j, n + 1):
+            if words > MAX_WORDS:
+                break
+            end = e == n or toks[e].text in _OBJECT_STOPS
+            if e > j and (end or toks[e].low in _OBJECT_BREAKS):
+                out.append(_Cand(j, e, "object", {"object_skip": float(j > i + 1)}))
+            if end:
+                break
+            words += toks[e].alpha or toks[e].num
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Features and scoring
 # ---------------------------------------------------------------------------------------------------------------
@@ -766,6 +864,8 @@ FEATURES = (
     *(f"{src}_for_{focus}" for src in ("name", "paren", "phrase")
       for focus in ("name", "phrase", "place", "expansion")),
     "joiner_and", "starts_lower", "has_digit", "in_quotes", "focus_fit",
+    # "what did X <verb>" questions (focus "verb", session 22; only sentences that hold the verb have candidates)
+    "src_object", "object_skip", "name_for_verb", "paren_for_verb", "phrase_for_verb", "object_for_verb",
 )
 
 _SAID = frozenset({"mengatakan", "kata", "ujar", "menjelaskan", "menyatakan", "mengungkapkan", "menuturkan",
@@ -953,6 +1053,11 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
     if not toks:
         return []
     matched = _match(toks, q)
+    anchors = _verb_anchors(toks, q)
+    if q.verbs and not anchors:
+        # "What did Kim give ...": a sentence without the verb does not say what was given; its names are
+        # guesses (1 of 17 right on the train splits' "what did" questions, bench/extraction.py): quote, don't guess
+        return []
     dateline = _dateline_end(toks)
     sent_match = _coverage(q, toks)
     ctx_match = _coverage(q, _tokens(context)) if context else 0.0
@@ -970,11 +1075,13 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
     elif kind == "number":
         cands += _number_candidates(toks, date_toks, q)
     else:
-        if q.focus in ("place", "name", "expansion", "phrase"):
+        if q.focus in ("place", "name", "expansion", "phrase", "verb"):
             cands += _name_candidates(toks, matched, q, places=q.focus == "place")
             cands += _paren_candidates(toks)
-        if q.focus in ("name", "phrase"):
+        if q.focus in ("name", "phrase", "verb"):
             cands += _phrase_candidates(toks, matched, q)
+        if q.focus == "verb":
+            cands += _object_candidates(toks, anchors)
     out = []
     seen: set[tuple[int, int]] = set()
     for c in cands:

@@ -182,3 +182,45 @@ def test_a_relative_date_in_a_dated_story_is_scored_as_the_date_it_means():
     assert undated is None or undated.score < dated.score - 1.0
     written = extract_short_answer(question, sentence.replace("bulan lalu", "pada Juni 2024"))
     assert written is not None and abs(written.score - dated.score) < 2.0
+
+
+@pytest.mark.parametrize("question", [
+    "What did Kim Jong-un discuss with the Russian delegation?",
+    "What did Kim discuss?",
+    "Apa yang didiskusikan Kim Jong-un dengan delegasi Rusia?",
+    "Apa yang akan didiskusikan Kim Jong-un?",
+])
+def test_what_did_x_verb_asks_for_the_object_of_the_verb(question):
+    """English verbs reach their Indonesian forms through the glossary ("discuss" -> "diskusi", "bahas"); an
+    Indonesian verb is matched by its root only (a synonym such as "dibahas" does not anchor "mendiskusikan")."""
+    assert question_focus(question) == ("other", "verb")
+    ans = check(extract_short_answer(question, DISCUSSED, reference_date=SEED_DATE), DISCUSSED, "other")
+    assert "kerja sama militer" in ans.text
+    assert "Kim" not in ans.text
+
+
+@pytest.mark.parametrize("question", [
+    "Apa merek mobil yang dipakai delegasi itu?",  # "merek" is a noun, not a verb
+    "Apa nama kantor berita resmi Korea Utara?",
+    "What is the name of the Russian minister?",
+    "Apa yang menjadi ibu kota Korea Utara?",  # "menjadi" is a verb, but no matching sentence verb is needed here
+])
+def test_no_verb_focus_without_an_affixed_verb_after_what_did(question):
+    focus = question_focus(question)[1]
+    if question.startswith("Apa yang menjadi"):
+        assert focus == "verb"
+    else:
+        assert focus != "verb"
+
+
+def test_object_candidates_skip_a_leading_bahwa_and_stop_at_a_clause_break():
+    sentence = "Menteri itu mengatakan bahwa latihan gabungan akan digelar di Vladivostok pekan depan."
+    ans = check(extract_short_answer("What did the minister say?", sentence), sentence, "other")
+    assert ans.text.startswith("latihan gabungan")
+    assert "bahwa" not in ans.text
+
+
+def test_an_english_subject_is_not_read_as_the_verb():
+    """"minister" glosses to "mentri", which looks like me- + "tri"; "the president of Indonesia" is a noun phrase."""
+    assert extraction._analyse("What did the Russian defence minister say?", None).verbs == {"kata", "nyata"}
+    assert extraction._analyse("What did the company want to buy?", None).verbs == {"beli"}
