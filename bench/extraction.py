@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import gzip
 import json
 import random
@@ -302,11 +303,14 @@ def featurise(rows: list[dict], setting: str) -> dict[str, list[tuple[np.ndarray
     return out
 
 
-def fit_softmax(groups: list, l2: float, inside_weight: float, iters: int = 300, lr: float = 0.5) -> np.ndarray:
-    """Listwise softmax regression: maximise the probability mass on each question's good candidates."""
+def fit_softmax(groups: list, l2: float, inside_weight: float, iters: int = 300, lr: float = 0.5,
+                base: np.ndarray | None = None, trainable: np.ndarray | None = None) -> np.ndarray:
+    """Listwise softmax regression: maximise the probability mass on each question's good candidates. With
+    `trainable` (a 0/1 mask), only those weights move from `base`; the rest keep their values."""
     data = [(x, labels(texts, answers, inside_weight)) for x, texts, answers in groups]
     data = [(x, y) for x, y in data if y.sum() > 0]
-    w = np.zeros(len(FEATURES))
+    w = np.zeros(len(FEATURES)) if base is None else base.astype(float).copy()
+    mask = np.ones(len(FEATURES)) if trainable is None else trainable
     if not data:
         return w
     m = np.zeros_like(w)  # Adam on the mean negative log-likelihood
@@ -322,7 +326,7 @@ def fit_softmax(groups: list, l2: float, inside_weight: float, iters: int = 300,
         s = s - np.repeat(np.maximum.reduceat(s, seg), sizes)
         e = np.exp(s)
         p = e / np.repeat(np.add.reduceat(e, seg), sizes)
-        grad = xs.T @ (p - ys) / len(data) + l2 * w
+        grad = (xs.T @ (p - ys) / len(data) + l2 * w) * mask
         m = b1 * m + (1 - b1) * grad
         v = b2 * v + (1 - b2) * grad * grad
         w -= lr * 0.1 * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
@@ -340,14 +344,21 @@ def top1(groups: list, w: np.ndarray) -> tuple[float, float]:
     return exact / n, inside / n
 
 
-def train(rows: list[dict], setting: str, folds: int = 5,
-          kinds: Sequence[str] = KINDS) -> dict[str, dict[str, float]]:
+def train(rows: list[dict], setting: str, folds: int = 5, kinds: Sequence[str] = KINDS,
+          only: str = "") -> dict[str, dict[str, float]]:
+    """Weights per kind, regularisation chosen by cross-validation. `only` (a regex over feature names): fit just
+    the matching weights, every other weight kept at its shipped value, so the scores of candidates without those
+    features stay exactly what the downstream models (sentence scorer, answerability trees) were trained on."""
     data = featurise(rows, setting)
     weights = {}
     for kind in kinds:
         groups = data.get(kind, [])
         if not groups:
             continue
+        shipped = extraction._weights().get(kind, {})
+        base = np.array([shipped.get(f, 0.0) for f in FEATURES]) if only else None
+        mask = np.array([float(bool(re.search(only, f))) for f in FEATURES]) if only else None
+        fit = functools.partial(fit_softmax, base=base, trainable=mask)
         rng = random.Random(13)
         order = list(range(len(groups)))
         rng.shuffle(order)
@@ -358,7 +369,7 @@ def train(rows: list[dict], setting: str, folds: int = 5,
                 for f in range(folds):
                     test = [groups[i] for i in order[f::folds]]
                     tr = [groups[i] for k, i in enumerate(order) if k % folds != f]
-                    e, i_ = top1(test, fit_softmax(tr, l2, iw))
+                    e, i_ = top1(test, fit(tr, l2, iw))
                     exact += e * len(test)
                     inside += i_ * len(test)
                 exact, inside = exact / len(groups), inside / len(groups)
@@ -366,7 +377,7 @@ def train(rows: list[dict], setting: str, folds: int = 5,
                 key = exact + inside
                 if best is None or key > best[0] + 1e-9:
                     best = (key, l2, iw, exact, inside)
-        w = fit_softmax(groups, best[1], best[2])
+        w = fit(groups, best[1], best[2])
         weights[kind] = {f: round(float(v), 4) for f, v in zip(FEATURES, w) if abs(v) > 1e-4}
         print(f"  {kind}: l2={best[1]} inside_weight={best[2]}: cv exact {best[3]:.3f} inside {best[4]:.3f}; "
               f"train exact/inside {top1(groups, w)} (n={len(groups)})")
@@ -391,6 +402,8 @@ def main() -> None:
     p.add_argument("--train-setting", default="passage", choices=("sentence", "passage"))
     p.add_argument("--write", action="store_true", help="write the lexicon / weights into rag/extraction.json")
     p.add_argument("--kinds", default="", help="train only these answer types (comma-separated; default all)")
+    p.add_argument("--only-features", default="",
+                   help="regex: fit only the matching features' weights, the others kept as shipped")
     p.add_argument("--show", type=int, default=0, help="print N wrong train examples per type")
     p.add_argument("--show-kinds", default="", help="only these types (comma-separated) for --show")
     args = p.parse_args()
@@ -409,7 +422,7 @@ def main() -> None:
                                                            if r["_kind"] == "other"]
         kinds = args.kinds.split(",") if args.kinds else KINDS
         # the kinds not retrained keep their shipped weights
-        weights = {**extraction._weights(), **train(rows, args.train_setting, kinds=kinds)}
+        weights = {**extraction._weights(), **train(rows, args.train_setting, kinds=kinds, only=args.only_features)}
         if args.write:
             write_model({"weights": weights})
         else:

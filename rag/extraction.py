@@ -361,6 +361,9 @@ akan bisa dapat harus ingin sedang sudah telah masih cukup sebaiknya rela perlu 
 sering pernah lalu kemudian juga tidak tak belum
 """.split())
 _ID_VERB = re.compile(r"^(?:me|di|ber|ter)[a-z]{3,}$")
+# "Apa yang dimaksud/disebut dengan X": a definition ("X adalah ..."), not the object of a verb
+_ID_DEFINING = frozenset({"dimaksud", "dimaksudkan", "disebut", "dinamakan", "diartikan", "didefinisikan",
+                          "dikenal", "diketahui"})
 # English words after which the next word is a noun, not the asked verb ("to" is left out: "want to buy")
 _EN_NOUN_MARKERS = frozenset("""
 the a an his her its their our my your this that these those of for in on at by with from about
@@ -377,7 +380,10 @@ def _is_id_verb(word: str) -> bool:
 def _question_verbs(question: str, toks: list[_Tok], english: bool) -> frozenset[str]:
     """Stems of the verb whose object a "what" question asks for, or empty (see _Question.verbs).
 
-    Indonesian: the first affixed verb after "Apa yang" and any modals. English (with the glossary): after "What
+    Indonesian: a passive verb right after "Apa yang" and any modals ("Apa yang dibahas": what was discussed, the
+    object of the active "membahas"). An active one asks for the subject ("Apa yang membuat X ...": what made
+    X ...), a "ber-"/"ter-" one for a description or an event, and "Apa yang dimaksud dengan X" for a definition:
+    none of them for an object. English (with the glossary): after "What
     did/does/will ...", the first word whose Indonesian equivalent is an affixed verb ("ask" -> "meminta"), so a
     subject such as "the empress dowager" is passed over."""
     if english:
@@ -398,7 +404,8 @@ def _question_verbs(question: str, toks: list[_Tok], english: bool) -> frozenset
     for t in toks[2:]:
         if t.low in ("yang", "kah") or t.low in _ID_MODALS:
             continue
-        return frozenset({root(t.low)}) if t.alpha and _is_id_verb(t.low) else frozenset()
+        passive = t.alpha and t.low.startswith("di") and _is_id_verb(t.low) and t.low not in _ID_DEFINING
+        return frozenset({root(t.low)}) if passive else frozenset()
     return frozenset()
 
 
@@ -827,10 +834,14 @@ def _verb_anchors(toks: list[_Tok], q: _Question) -> list[int]:
 def _object_candidates(toks: list[_Tok], anchors: list[int]) -> list[_Cand]:
     """What follows the question's verb, cut at each place an object phrase may end: "mendiskusikan [pentingnya]
     dan perlunya kerja sama militer antara ..." gives "pentingnya" and "pentingnya dan perlunya kerja sama
-    militer". A leading "bahwa"/"tentang" is skipped: the object is the clause or topic after it."""
+    militer". A leading "bahwa"/"tentang" is skipped: the object is the clause or topic after it. Before a
+    passive verb ("karangan bunga [yang] dibakar"), the object is what precedes it."""
     out = []
     n = len(toks)
     for i in anchors:
+        if toks[i].low.startswith("di"):
+            out += _passive_subjects(toks, i)
+            continue
         j = i + 1
         while j < n and toks[j].low in _OBJECT_LEAD:
             j += 1
@@ -844,6 +855,27 @@ def _object_candidates(toks: list[_Tok], anchors: list[int]) -> list[_Cand]:
             if end:
                 break
             words += toks[e].alpha or toks[e].num
+    return out
+
+
+_PASSIVE_LEAD = frozenset({"yang", "telah", "sudah", "akan", "sedang", "pun", "juga", "tidak", "belum", "lalu"})
+
+
+def _passive_subjects(toks: list[_Tok], verb: int) -> list[_Cand]:
+    """The phrases that end right before a passive verb (and its "yang"/"telah"), each start back to the
+    previous break word or punctuation: "peserta aksi membakar" has no passive; "[karangan bunga] yang
+    dibakar" gives "bunga" and "karangan bunga"."""
+    end = verb
+    while end > 0 and toks[end - 1].low in _PASSIVE_LEAD:
+        end -= 1
+    out = []
+    words = 0
+    for a in range(end - 1, -1, -1):
+        t = toks[a]
+        if t.text in _OBJECT_STOPS or t.low in _OBJECT_BREAKS or words >= MAX_WORDS:
+            break
+        words += t.alpha or t.num
+        out.append(_Cand(a, end, "object", {"object_before": 1.0}))
     return out
 
 
@@ -865,7 +897,8 @@ FEATURES = (
       for focus in ("name", "phrase", "place", "expansion")),
     "joiner_and", "starts_lower", "has_digit", "in_quotes", "focus_fit",
     # "what did X <verb>" questions (focus "verb", session 22; only sentences that hold the verb have candidates)
-    "src_object", "object_skip", "name_for_verb", "paren_for_verb", "phrase_for_verb", "object_for_verb",
+    "src_object", "object_skip", "object_before", "name_for_verb", "paren_for_verb", "phrase_for_verb",
+    "object_for_verb",
 )
 
 _SAID = frozenset({"mengatakan", "kata", "ujar", "menjelaskan", "menyatakan", "mengungkapkan", "menuturkan",

@@ -203,14 +203,18 @@ def test_what_did_x_verb_asks_for_the_object_of_the_verb(question):
     "Apa merek mobil yang dipakai delegasi itu?",  # "merek" is a noun, not a verb
     "Apa nama kantor berita resmi Korea Utara?",
     "What is the name of the Russian minister?",
-    "Apa yang menjadi ibu kota Korea Utara?",  # "menjadi" is a verb, but no matching sentence verb is needed here
+    "Apa yang menjadi ibu kota Korea Utara?",  # an active verb: "apa" is its subject, not its object
+    "Apa yang membuat posisi Ferdinand tidak menguntungkan?",
+    "Apa yang dimaksud dengan kerja sama militer?",  # a definition
 ])
-def test_no_verb_focus_without_an_affixed_verb_after_what_did(question):
-    focus = question_focus(question)[1]
-    if question.startswith("Apa yang menjadi"):
-        assert focus == "verb"
-    else:
-        assert focus != "verb"
+def test_no_verb_focus_unless_the_question_asks_for_an_object(question):
+    assert question_focus(question)[1] != "verb"
+
+
+def test_before_a_passive_verb_the_object_precedes_it():
+    sentence = "Karangan bunga yang dibakar peserta aksi itu dikirim dari Jakarta."
+    ans = check(extract_short_answer("Apa yang dibakar peserta aksi?", sentence), sentence, "other")
+    assert ans.text.lower() == "karangan bunga"
 
 
 def test_object_candidates_skip_a_leading_bahwa_and_stop_at_a_clause_break():
