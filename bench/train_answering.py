@@ -360,26 +360,34 @@ def k_archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dic
 
 
 def print_small_archive_valid(model: TreeEnsemble, feats: dict, missing: dict, chunks: dict) -> None:
-    """Valid, by archive size: the new small-archive trees and the shipped collection trees on the same rows."""
+    """Valid, by archive size: the new small-archive trees, the shipped ones (before --write replaces them) and the
+    shipped collection trees, on the same rows."""
     from sklearn.metrics import roc_auc_score
 
     shipped = TreeEnsemble.load(ARCHIVE_MODEL)
-    print(f"{'articles':>8}{'chunks':>8}  {'trees':<12}{'AUC IDK':>8}{'AUC FacQA':>10}{'IDK P/R':>14}"
+    shipped_small = TreeEnsemble.load(SMALL_ARCHIVE_MODEL) if SMALL_ARCHIVE_MODEL.exists() else None
+    print(f"{'articles':>8}{'chunks':>8}  {'trees':<15}{'AUC IDK':>8}{'AUC FacQA':>10}{'IDK P/R':>14}"
           f"{'FacQA refused':>14}{'gold removed refused':>21}")
     for size in (1, *SMALL_SIZES):
         suffix = f"@k{size}" if size > 1 else ""
         names = [f"idkmrc_valid{suffix}", f"facqa_valid{suffix}", f"facqa_valid_nogold{suffix}"]
         median = np.median(np.concatenate([chunks[n] for n in names]))
-        for label, m in (("small", model), ("collection", shipped)):
+        for label, m in (("small", model), ("small, shipped", shipped_small), ("collection", shipped)):
+            if m is None:
+                continue
             if m is shipped:
                 p = [m.probability(set_lexicon_features(feats[n][0][:, :len(A_FEATURES)], missing[n], m.lexicon))
+                     for n in names]
+            elif m is shipped_small:  # its own lexicon's features, then the archive size
+                p = [m.probability(np.hstack([set_lexicon_features(feats[n][0][:, :len(A_FEATURES)], missing[n],
+                                                                   m.lexicon), feats[n][0][:, len(A_FEATURES):]]))
                      for n in names]
             else:
                 p = [m.probability(feats[n][0]) for n in names]
             y_idk = feats[names[0]][1]
             _, prec, rec, _ = refusal_curve(p[0], y_idk == 0, [m.threshold])[0]
             auc_fac = roc_auc_score(np.r_[np.ones(len(p[1])), np.zeros(len(p[2]))], np.r_[p[1], p[2]])
-            print(f"{size:>8}{median:>8.0f}  {label:<12}{roc_auc_score(y_idk, p[0]):>8.3f}{auc_fac:>10.3f}"
+            print(f"{size:>8}{median:>8.0f}  {label:<15}{roc_auc_score(y_idk, p[0]):>8.3f}{auc_fac:>10.3f}"
                   f"{f'{prec:.3f} / {rec:.3f}':>14}{(p[1] < m.threshold).mean():>14.3f}"
                   f"{(p[2] < m.threshold).mean():>21.3f}")
 
