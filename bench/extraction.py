@@ -397,7 +397,8 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     p.add_argument("--sections", default="eval")
-    p.add_argument("--splits", default="train,valid", help="splits for eval (train, valid, train_en, valid_en, news_train, news_valid)")
+    p.add_argument("--splits", default="train,valid",
+                   help="splits for eval (train, valid, train_en, valid_en, news_train, news_valid)")
     p.add_argument("--settings", default="sentence,passage")
     p.add_argument("--train-setting", default="passage", choices=("sentence", "passage"))
     p.add_argument("--write", action="store_true", help="write the lexicon / weights into rag/extraction.json")
@@ -422,7 +423,8 @@ def main() -> None:
                                                            if r["_kind"] == "other"]
         kinds = args.kinds.split(",") if args.kinds else KINDS
         # the kinds not retrained keep their shipped weights
-        weights = {**extraction._weights(), **train(rows, args.train_setting, kinds=kinds, only=args.only_features)}
+        trained = train(rows, args.train_setting, kinds=kinds, only=args.only_features)
+        weights = {**extraction._weights(), **trained}
         if args.write:
             write_model({"weights": weights})
         else:
