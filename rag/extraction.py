@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .bm25 import stem as root
 from .dates import MONTHS, WEEKDAYS, find_dates, find_relative_dates, iso_day
-from .query import answer_type, detect_language, glossary_phrase_at, translated_terms
+from .query import answer_type, detect_language, glossary_equivalents, glossary_phrase_at, translated_terms
 
 KINDS = ("who", "where", "when", "number", "other")
 MAX_WORDS = 8
@@ -377,6 +377,18 @@ def _is_id_verb(word: str) -> bool:
     return bool(_ID_VERB.match(word)) and stem != word and len(stem) >= 4
 
 
+@functools.lru_cache(maxsize=1)
+def _verb_families() -> dict[str, frozenset[str]]:
+    """Root of an Indonesian verb -> the roots of every verb one English gloss shares with it: "bahas" ->
+    {"bahas", "diskusi", "diskus"} (both "discuss"), so "Apa yang dibahas" finds "mendiskusikan"."""
+    families: dict[str, set[str]] = {}
+    for words in glossary_equivalents():
+        roots = {root(w) for p in words for w in p.split() if _is_id_verb(w)}
+        for r in roots:
+            families.setdefault(r, set()).update(roots)
+    return {r: frozenset(f) for r, f in families.items()}
+
+
 def _question_verbs(question: str, toks: list[_Tok], english: bool) -> frozenset[str]:
     """Stems of the verb whose object a "what" question asks for, or empty (see _Question.verbs).
 
@@ -405,7 +417,10 @@ def _question_verbs(question: str, toks: list[_Tok], english: bool) -> frozenset
         if t.low in ("yang", "kah") or t.low in _ID_MODALS:
             continue
         passive = t.alpha and t.low.startswith("di") and _is_id_verb(t.low) and t.low not in _ID_DEFINING
-        return frozenset({root(t.low)}) if passive else frozenset()
+        if not passive:
+            return frozenset()
+        stem = root(t.low)
+        return _verb_families().get(stem, frozenset()) | {stem}
     return frozenset()
 
 

@@ -112,6 +112,12 @@ def _glossary_alternatives() -> dict[tuple[str, ...], tuple[str, ...]]:
     return {tuple(k.lower().split()): tuple(v) for k, v in entries.items() if v and k.lower() == k}
 
 
+def glossary_equivalents() -> list[tuple[str, ...]]:
+    """Every glossary entry's Indonesian equivalents ("discuss" -> ("membahas", "mendiskusikan", "berdiskusi")):
+    words one English word joins, for readers that need Indonesian synonyms."""
+    return list(_glossary_alternatives().values())
+
+
 @functools.lru_cache(maxsize=1)
 def _glossary_terms() -> dict[tuple[str, ...], str]:
     """English word or phrase -> its most common Indonesian equivalent."""
