@@ -395,9 +395,9 @@ def _question_verbs(question: str, toks: list[_Tok], english: bool) -> frozenset
     Indonesian: a passive verb right after "Apa yang" and any modals ("Apa yang dibahas": what was discussed, the
     object of the active "membahas"). An active one asks for the subject ("Apa yang membuat X ...": what made
     X ...), a "ber-"/"ter-" one for a description or an event, and "Apa yang dimaksud dengan X" for a definition:
-    none of them for an object. English (with the glossary): after "What
-    did/does/will ...", the first word whose Indonesian equivalent is an affixed verb ("ask" -> "meminta"), so a
-    subject such as "the empress dowager" is passed over."""
+    none of them for an object. The roots include those of the verb's synonyms (_verb_families).
+    English (with the glossary): after "What did/does/will ...", the first word whose Indonesian equivalent is an
+    affixed verb ("ask" -> "meminta"), so a subject such as "the empress dowager" is passed over."""
     if english:
         if not _EN_AUX_VERB_Q.match(question):
             return frozenset()
@@ -877,9 +877,8 @@ _PASSIVE_LEAD = frozenset({"yang", "telah", "sudah", "akan", "sedang", "pun", "j
 
 
 def _passive_subjects(toks: list[_Tok], verb: int) -> list[_Cand]:
-    """The phrases that end right before a passive verb (and its "yang"/"telah"), each start back to the
-    previous break word or punctuation: "peserta aksi membakar" has no passive; "[karangan bunga] yang
-    dibakar" gives "bunga" and "karangan bunga"."""
+    """The phrases that end right before a passive verb (and its "yang"/"telah"), from each start back to the
+    previous break word or punctuation: "[karangan bunga] yang dibakar" gives "bunga" and "karangan bunga"."""
     end = verb
     while end > 0 and toks[end - 1].low in _PASSIVE_LEAD:
         end -= 1
@@ -1104,7 +1103,7 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
     anchors = _verb_anchors(toks, q)
     if q.verbs and not anchors:
         # "What did Kim give ...": a sentence without the verb does not say what was given; its names are
-        # guesses (1 of 17 right on the train splits' "what did" questions, bench/extraction.py): quote, don't guess
+        # guesses (1 of 17 right on the train splits' "what did" questions, session 22): quote, don't guess
         return []
     dateline = _dateline_end(toks)
     sent_match = _coverage(q, toks)
