@@ -26,9 +26,9 @@ QUESTIONS = [json.loads(line) for line in (FIXTURES / "seed_questions.jsonl").re
 # Korea Utara" since session 20: the head of "news agency" is read from its gloss "kantor berita", not from
 # "news" -> "berita", which made the extractor prefer "Berita Korea Utara". Since session 22 "What did X <verb>"
 # questions ask for the verb's object: "discuss" is answered "pentingnya dan perlunya kerja sama militer" from the
-# "mendiskusikan" sentence, and the gift question is refused (P 0.34; doubted at P 0.49 before): no sentence holds
-# "give" -> "memberi", so no name is offered as the gift. The soldiers questions are refused since session 13, the
-# price question since session 15.)
+# "mendiskusikan" sentence, and the gift question is refused (P 0.32; doubted at P 0.49 before): only sentences
+# that hold "memberi(kan)" may give its short answer, so the meeting sentence no longer offers Krivoruchko's name
+# as the gift. The soldiers questions are refused since session 13, the price question since session 15.)
 KNOWN_FAILURES: dict[str, str] = {}
 
 

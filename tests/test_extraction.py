@@ -218,7 +218,7 @@ def test_before_a_passive_verb_the_object_precedes_it():
     assert ans.text.lower() == "karangan bunga"
 
 
-def test_object_candidates_skip_a_leading_bahwa_and_stop_at_a_clause_break():
+def test_the_object_of_said_skips_a_leading_bahwa():
     sentence = "Menteri itu mengatakan bahwa latihan gabungan akan digelar di Vladivostok pekan depan."
     ans = check(extract_short_answer("What did the minister say?", sentence), sentence, "other")
     assert ans.text.startswith("latihan gabungan")
@@ -226,6 +226,6 @@ def test_object_candidates_skip_a_leading_bahwa_and_stop_at_a_clause_break():
 
 
 def test_an_english_subject_is_not_read_as_the_verb():
-    """"minister" glosses to "mentri", which looks like me- + "tri"; "the president of Indonesia" is a noun phrase."""
+    """"minister" glosses to "mentri", which looks like me- + "tri": after "the" it is read as a noun."""
     assert extraction._analyse("What did the Russian defence minister say?", None).verbs == {"kata", "nyata"}
     assert extraction._analyse("What did the company want to buy?", None).verbs == {"beli"}
