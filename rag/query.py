@@ -148,15 +148,55 @@ def translated_terms(text: str, max_words: int = 4, choose: Choose | None = None
     mentions what the question asks about. `choose` picks among a word's equivalents (default: the most common;
     evidence.question_terms picks the one the retrieved passages use: "discuss" -> "mendiskusikan", not
     "membahas", when that is how the article says it)."""
-    words = [w.lower() for w in _WORD.findall(text)]
+    cased = _WORD.findall(text)
+    words = [w.lower() for w in cased]
     out: list[str] = []
     i = 0
     while i < len(words):
         n, hit = _phrase_at(words, i, max_words)
+        if n == 1 and _verb_position(cased, i):
+            hit = _verb_alternatives(words[i]) or hit
         if hit:
             out.append(choose(hit) if choose else hit[0])
         i += max(n, 1)
     return out
+
+
+# "did/will <subject> visit", "to visit": an uninflected English word read as a verb ("When did Putin visit ...")
+_AUXILIARIES = frozenset("did does do will would can could should may might must".split())
+_DETERMINERS = frozenset("the a an his her its their this that these those".split())
+
+
+def _verb_position(words: Sequence[str], i: int, max_subject: int = 4) -> bool:
+    """Whether word i (words as written) is the verb after "to" ("to attack") or after an auxiliary and a subject
+    that is a name ("did Putin visit", "did the Trade Minister visit") or a determiner, names and one common noun
+    ("did a tiger attack", "did the Colombian plane crash"); not "did the biggest terrorist attack ... happen" or
+    "did KMP Tanggal II catch fire". The glossary's first equivalent of such a word is often the noun ("visit" ->
+    "kunjungan") while the article writes the verb ("mengunjungi")."""
+    if i == 0:
+        return False
+    if words[i - 1].lower() == "to":
+        return True
+    aux = [j for j in range(max(0, i - 1 - max_subject), i) if words[j].lower() in _AUXILIARIES]
+    if not aux:
+        return False
+    subject = [w for w in words[aux[-1] + 1:i] if w.lower() != "not"]
+    has_determiner = bool(subject) and subject[0].lower() in _DETERMINERS
+    subject = subject[1:] if has_determiner else subject
+    if not subject or not all(w[0].isupper() for w in subject[:-1]):
+        return False
+    return subject[-1][0].isupper() or has_determiner
+
+
+def _verb_alternatives(word: str) -> tuple[str, ...]:
+    """A base-form word's equivalents as the glossary gives them for its past form ("visit" -> those of
+    "visited": "mengunjungi", "berkunjung", ...), or () when it lists none. (Not the "-s" form: "new" -> "news".)"""
+    table = _glossary_alternatives()
+    for form in (word + "ed", word + "d"):
+        hit = table.get((form,))
+        if hit:
+            return hit
+    return ()
 
 
 def analysis_text(question: str, language: str | None = None, choose: Choose | None = None) -> tuple[str, str]:

@@ -90,6 +90,19 @@ def test_the_longest_glossary_phrase_is_read_as_one_term():
     assert translated_terms("Which news agency reported it?")[0] == "kantor berita"
 
 
+@pytest.mark.parametrize("question, expected", [
+    ("When did Putin visit North Korea?", "mengunjungi"),  # the verb: "visited"'s equivalents
+    ("When did the Trade Minister visit the company?", "mengunjungi"),
+    ("Where did a tiger attack a bulldozer operator?", "menyerang"),
+    ("Who wants to attack the city?", "menyerang"),
+    ("Who made the visit to Pyongyang?", "kunjungan"),  # a noun after a determiner
+    ("When did the biggest terrorist attack against the USA happen?", "serangan"),  # the verb is "happen"
+    ("How many US warships did not survive the Japanese attack?", "serangan"),
+])
+def test_an_uninflected_english_verb_reads_as_the_verb_not_the_noun(question, expected):
+    assert expected in translated_terms(question)
+
+
 def test_english_analysis_keeps_every_part_of_a_hyphenated_name_and_translates_glossary_parts():
     from rag.query import analysis_text
 
