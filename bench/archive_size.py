@@ -30,6 +30,7 @@ from train_answering import answerability_rows, refusal_curve, set_lexicon_featu
 
 from rag import NewsQA  # noqa: E402
 from rag.answerability import CONFIDENT_AT, DEFAULT_MODEL, SMALL_ARCHIVE_MODEL, TreeEnsemble  # noqa: E402
+from rag.background import BackgroundIdf  # noqa: E402
 from rag.bm25 import Tokenizer  # noqa: E402
 from rag.evaluation import passages_as_articles  # noqa: E402
 from rag.evidence import SentenceScorer  # noqa: E402
@@ -58,23 +59,26 @@ class Sources:
     embedder: object
     tokenizer: Tokenizer
     scorer: SentenceScorer
+    background: BackgroundIdf | None = None  # for trees that read BACKGROUND_FEATURES
 
     @classmethod
     def open(cls, args) -> Sources:
         data = Path(args.data)
         fq = open_index(args.facqa_index, data, "passages_facqa.jsonl")
         iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
-        return cls.of(question_sets(data), fq, iq, data, Tokenizer(), SentenceScorer.load())
+        tokenizer = Tokenizer()
+        return cls.of(question_sets(data), fq, iq, data, tokenizer, SentenceScorer.load(),
+                      BackgroundIdf.load(tokenizer=tokenizer.version))
 
     @classmethod
     def of(cls, sets: dict, fq: NewsQA, iq: NewsQA, data: Path, tokenizer: Tokenizer,
-           scorer: SentenceScorer) -> Sources:
+           scorer: SentenceScorer, background: BackgroundIdf | None = None) -> Sources:
         """From indexes already open: reads the passages and gives the embedder the vectors the indexes hold."""
         articles = {a.id: a for f in ("passages_facqa.jsonl", "passages_idkmrc.jsonl")
                     for a in passages_as_articles(data / f)}
         embedder = memoised(fq.embedder)
         remember_stored_vectors(embedder, [fq, iq], list(articles.values()))
-        return cls(sets, fq, iq, articles, embedder, tokenizer, scorer)
+        return cls(sets, fq, iq, articles, embedder, tokenizer, scorer, background)
 
 
 def neighbour_hits(qa: NewsQA, name: str, questions: list[dict], chosen: list[int], k: int) -> list[list]:
@@ -130,7 +134,7 @@ def archive_rows(args, src: Sources, k: int) -> dict[str, tuple]:
     for (name, (qs, archives)), label in zip(parts.items(), ("idk", "fac", "fac_nogold")):
         got = small_archive_hits(name, qs, archives, src.articles, src.embedder)
         x, missing = answerability_rows(None, qs, [h for h, _ in got], src.tokenizer, src.scorer, False,
-                                        [t for _, t in got])
+                                        [t for _, t in got], src.background)
         y = np.array([not q.get("is_impossible", False) for q in qs]) if label != "fac_nogold" else np.zeros(len(qs))
         out[label] = (x, missing, y.astype(bool), [t.num_docs for _, t in got], qs)
     return out

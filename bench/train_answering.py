@@ -36,9 +36,11 @@ from answer_data import (cached_hits, news_question_sets, open_index, open_news_
                          question_sets, small_archive_hits, without_article)
 
 from rag.answerability import FEATURES as A_FEATURES  # noqa: E402
+from rag.answerability import ROW_FEATURES  # noqa: E402
 from rag.answerability import DEFAULT_MODEL as ARCHIVE_MODEL  # noqa: E402
-from rag.answerability import (SMALL_ARCHIVE_MODEL, TreeEnsemble, answerability_features,  # noqa: E402
+from rag.answerability import (ARCHIVE_SIZE, SMALL_ARCHIVE_MODEL, TreeEnsemble, answerability_features,  # noqa: E402
                                missing_stems)
+from rag.background import BackgroundIdf  # noqa: E402
 from rag.bm25 import Tokenizer  # noqa: E402
 from rag.evaluation import passages_as_articles  # noqa: E402
 from rag.evidence import (DISCOURSE_FEATURES, SENTENCE_FEATURES, SentenceScorer,  # noqa: E402
@@ -209,20 +211,22 @@ def print_cross_validation(rows_id: list, rows_en: list, rows_news: list, news_g
               f"en {correct['en'] / len(ren):.3f}  news {correct['news'] / len(rnews):.3f}")
 
 
-def answerability_rows(qa, questions, hits_per_q, tokenizer, scorer, drop_gold: bool, idf_tables=None):
-    """Feature rows (lexicon features left at 0) and, per question, its missing stems vs (best window, top passage).
-    `idf_tables`: per question, the IDF of the archive its hits came from (default: `qa`'s index)."""
+def answerability_rows(qa, questions, hits_per_q, tokenizer, scorer, drop_gold: bool, idf_tables=None,
+                       background: BackgroundIdf | None = None):
+    """ROW_FEATURES rows (lexicon features left at 0) and, per question, its missing stems vs (best window, top
+    passage). `idf_tables`: per question, the IDF of the archive its hits came from (default: `qa`'s index);
+    `background`: for BACKGROUND_FEATURES (left at 0 without it)."""
     xs, missing = [], []
     for i, (q, hits) in enumerate(zip(questions, hits_per_q)):
         top = without_article(hits, q["passage_id"], TOP) if drop_gold else hits[:TOP]
         terms = question_terms(q["question"], tokenizer, idf_tables[i] if idf_tables else qa.store.bm25, top)
         sents = rank_sentences(terms, tokenizer, top, scorer, q["question"])
-        xs.append(answerability_features(q["question"], terms, tokenizer, top, sents))
+        xs.append(answerability_features(q["question"], terms, tokenizer, top, sents, background=background))
         q_stems = tokenizer(terms.analysis)
         window = set(tokenizer(with_date_words(sents[0].context, sents[0].hit.date))) if sents else set()
         passage = set(tokenizer(with_date_words(f"{top[0].title}\n{top[0].text}", top[0].date))) if top else set()
         missing.append((missing_stems(q_stems, window), missing_stems(q_stems, passage)))
-    return (np.vstack(xs) if xs else np.zeros((0, len(A_FEATURES)))), missing
+    return (np.vstack(xs) if xs else np.zeros((0, len(ROW_FEATURES)))), missing
 
 
 def question_fold(question_id: str, folds: int = 5) -> int:
@@ -243,7 +247,7 @@ def cross_fitted_lexicon_features(feats: dict, missing: dict, questions: dict, l
     lex_fold = np.concatenate([fold_of[p] for p in lex_parts])
     lex_missing = [m for p in lex_parts for m in missing[p]]
     lex_y = np.concatenate([1 - feats[p][1] for p in lex_parts])
-    crossed = {name: np.zeros((len(missing[name]), len(A_FEATURES))) for name in fold_of}
+    crossed = {name: np.zeros((len(missing[name]), feats[name][0].shape[1])) for name in fold_of}
     for k in range(folds):
         lex_k = fit_lexicon([m for m, f in zip(lex_missing, lex_fold) if f != k], lex_y[lex_fold != k])
         for name, fold in fold_of.items():
@@ -290,7 +294,7 @@ def refusal_curve(p_answerable: np.ndarray, unanswerable: np.ndarray, thresholds
     return out
 
 
-def archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dict]:
+def archive_features(args, sets, tok, scorer, fq, iq, background=None) -> tuple[dict, dict, dict]:
     """Rows for questions asked of the whole collections (the shipped trees' regime)."""
     feats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     missing: dict[str, list] = {}
@@ -338,7 +342,7 @@ def archive_articles(part: str) -> int:
     return int(part.split("@k")[1]) if "@k" in part else 1
 
 
-def k_archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dict, dict]:
+def k_archive_features(args, sets, tok, scorer, fq, iq, background) -> tuple[dict, dict, dict, dict]:
     """Rows for questions asked of archives of k articles (k in SMALL_SIZES): a passage and its k-1 nearest ones
     (bench/archive_size.archive_rows). Parts are named "idkmrc_train@k10", "facqa_train@k10" (gold + 9 neighbours),
     "facqa_train_nogold@k10" (10 neighbours). Returns feats, missing, chunks and questions per part."""
@@ -346,7 +350,7 @@ def k_archive_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dic
 
     from archive_size import Sources, archive_rows
 
-    src = Sources.of(sets, fq, iq, Path(args.data), tok, scorer)
+    src = Sources.of(sets, fq, iq, Path(args.data), tok, scorer, background)
     feats, missing, chunks, questions = {}, {}, {}, {}
     for k in SMALL_SIZES:
         for split, n in K_QUESTIONS.items():
@@ -379,9 +383,8 @@ def print_small_archive_valid(model: TreeEnsemble, feats: dict, missing: dict, c
                 p = [m.probability(set_lexicon_features(feats[n][0][:, :len(A_FEATURES)], missing[n], m.lexicon))
                      for n in names]
             elif m is shipped_small:  # its own lexicon's features, then the archive size
-                p = [m.probability(np.hstack([set_lexicon_features(feats[n][0][:, :len(A_FEATURES)], missing[n],
-                                                                   m.lexicon), feats[n][0][:, len(A_FEATURES):]]))
-                     for n in names]
+                p = [m.probability(set_lexicon_features(feats[n][0][:, :len(ROW_FEATURES)], missing[n], m.lexicon),
+                                   chunks[n]) for n in names]
             else:
                 p = [m.probability(feats[n][0]) for n in names]
             y_idk = feats[names[0]][1]
@@ -392,7 +395,7 @@ def print_small_archive_valid(model: TreeEnsemble, feats: dict, missing: dict, c
                   f"{(p[2] < m.threshold).mean():>21.3f}")
 
 
-def single_article_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict, dict]:
+def single_article_features(args, sets, tok, scorer, fq, iq, background) -> tuple[dict, dict, dict]:
     """The same parts, each question asked of an archive holding one article: IDK-MRC questions of their own
     passage (answerable or a minimal edit), FacQA questions of their gold passage (answerable) and of the passage
     the full index ranks first once the gold one is gone (a related article that does not answer: refuse).
@@ -407,7 +410,8 @@ def single_article_features(args, sets, tok, scorer, fq, iq) -> tuple[dict, dict
 
     def rows(name: str, qs: list, archive_ids: list, labels: np.ndarray) -> None:
         got = small_archive_hits(name, qs, archive_ids, articles, embedder)
-        x, missing[name] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got])
+        x, missing[name] = answerability_rows(None, qs, [h for h, _ in got], tok, scorer, False, [t for _, t in got],
+                                              background)
         feats[name] = (x, labels)
         chunks[name] = np.array([t.num_docs for _, t in got], dtype=np.float64)
 
@@ -438,10 +442,13 @@ def run_answerability(args) -> None:
         args.news_weight = 0.0  # the small-archive trees keep their recipe (one-article archives of news: to do)
     build = single_article_features if small else archive_features
     # small regime: `chunks` = each row's archive size (the ARCHIVE_SIZE input)
-    feats, missing, chunks = build(args, sets, tok, scorer, fq, iq)
+    # news-wide word rarity: read by the small-archive trees (the collection trees with --background)
+    with_background = small or args.background
+    background = BackgroundIdf.load(tokenizer=tok.version) if with_background else None
+    feats, missing, chunks = build(args, sets, tok, scorer, fq, iq, background)
     questions: dict[str, list] = {}
     if small:
-        k_feats, k_missing, k_chunks, k_questions = k_archive_features(args, sets, tok, scorer, fq, iq)
+        k_feats, k_missing, k_chunks, k_questions = k_archive_features(args, sets, tok, scorer, fq, iq, background)
         feats.update(k_feats)
         missing.update(k_missing)
         chunks.update(k_chunks)
@@ -462,8 +469,10 @@ def run_answerability(args) -> None:
     for name in feats:
         x, y = feats[name]
         x = crossed[name] if name in crossed else set_lexicon_features(x, missing[name], lexicon)
-        if small:  # the archive's size, after FEATURES (answerability.ARCHIVE_SIZE)
+        if small:  # ROW_FEATURES, then the archive's size (answerability.ARCHIVE_SIZE)
             x = np.hstack([x, np.log1p(chunks[name])[:, None]])
+        elif not with_background:  # the collection trees' recipe: FEATURES alone
+            x = x[:, :len(A_FEATURES)]
         feats[name] = (x, y)
     print(f"features in {time.time() - t0:.0f}s")
     news_parts = ["newsqa_train", "newsqa_train_nogold"] if args.news_weight else []
@@ -522,13 +531,16 @@ def run_answerability(args) -> None:
     m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
                                    random_state=0).fit(x_all, y_all, sample_weight=w_all)
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
-    model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon, archive_size=small)
+    model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon,
+                                      features=ROW_FEATURES + (ARCHIVE_SIZE,) if small
+                                      else ROW_FEATURES if with_background else A_FEATURES)
     assert np.allclose(model.probability(feats["idkmrc_valid"][0]), m.predict_proba(feats["idkmrc_valid"][0])[:, 1])
     if small:
         _check_single_archive_features(data, sets["idkmrc_valid"][1][:10], feats["idkmrc_valid"][0][:10], tok, scorer,
-                                       lexicon, fq.embedder)
+                                       lexicon, fq.embedder, background)
     else:
-        _check_runtime_features(iq, sets["idkmrc_valid"][1][:25], feats["idkmrc_valid"][0][:25], tok, scorer, lexicon)
+        _check_runtime_features(iq, sets["idkmrc_valid"][1][:25], feats["idkmrc_valid"][0][:25], tok, scorer, lexicon,
+                                background)
     print("feature importances:")
     for name, imp in sorted(zip(model.features, m.feature_importances_), key=lambda kv: -kv[1])[:15]:
         print(f"  {name:<30}{imp:.3f}")
@@ -654,17 +666,18 @@ def print_calibration(oof: dict[str, tuple[np.ndarray, np.ndarray]], threshold: 
         print(f"{label:<42}" + "".join(f"{c:>22}" for c in cells))
 
 
-def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, lexicon) -> None:
+def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, lexicon, background=None) -> None:
     """The features the app computes (with the lexicon) equal the training features: no train/serve skew."""
     hits = cached_hits(qa, "idkmrc_valid", questions)
     for q, h, row in zip(questions, hits, expected):
         terms = question_terms(q["question"], tok, qa.store.bm25, h[:TOP])
         sents = rank_sentences(terms, tok, h[:TOP], scorer, q["question"])
-        assert np.allclose(answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon), row), q
+        got = answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon, background)
+        assert np.allclose(got[:len(row)], row), q
 
 
 def _check_single_archive_features(data: Path, questions, expected: np.ndarray, tok, scorer, lexicon,
-                                   embedder) -> None:
+                                   embedder, background) -> None:
     """The same check for the small-archive regime on one-article archives: rebuild each question's archive as the
     app would and compare, the archive-size input (answering.searchable_chunks) included."""
     import shutil
@@ -682,7 +695,7 @@ def _check_single_archive_features(data: Path, questions, expected: np.ndarray, 
             hits = qa.search(q["question"], k=TOP)
             terms = question_terms(q["question"], tok, qa.store.bm25, hits)
             sents = rank_sentences(terms, tok, hits, scorer, q["question"])
-            got = np.r_[answerability_features(q["question"], terms, tok, hits, sents, lexicon),
+            got = np.r_[answerability_features(q["question"], terms, tok, hits, sents, lexicon, background),
                         np.log1p(searchable_chunks(qa.store.bm25))]
             qa.store.close()
         finally:
@@ -716,6 +729,8 @@ def main() -> None:
                         "archives of 1-100 articles (rag/answerability_small.json)")
     p.add_argument("--news-weight", type=float, default=0.0,
                    help="answerability: weight of the hand-written news questions' rows (0 = left out)")
+    p.add_argument("--background", action="store_true",
+                   help="the collection trees also read answerability.BACKGROUND_FEATURES (news-wide word rarity)")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
     run_evidence(args) if args.what == "evidence" else run_answerability(args)

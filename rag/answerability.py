@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .background import BackgroundIdf
 from .bm25 import Tokenizer, stem
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, WEEKDAY_NAMES_EN, WEEKDAY_NAMES_ID
 from .evidence import Sentence, with_date_words
@@ -149,6 +150,17 @@ FEATURES = (
 # No answer-type one-hot features: their weights would only learn each training set's share of unanswerable
 # "where" or "who" questions, a base rate that does not carry over to a user's archive.
 
+# How rare, in news at large (rag/background.py), the question words are that the evidence lacks: the IDF of the
+# user's archive cannot say so when the archive is small (every word of a one-article archive has about the same
+# IDF, and a word it never holds has IDF 0). Read by the small-archive trees only (the collection trees were
+# fitted without them).
+BACKGROUND_FEATURES = (
+    "missing_background_top", "missing_background_max", "background_coverage_top", "missing_background_best",
+    "missing_background_hits",
+)
+# What answerability_features computes, in this order; each model reads the columns it was fitted on.
+ROW_FEATURES = FEATURES + BACKGROUND_FEATURES
+
 # One more input for the small-archive trees: log(1 + the number of chunks the question could search). A top score,
 # a dense gap or an IDF means something else among 4 chunks than among 40; the collection trees do not read it.
 ARCHIVE_SIZE = "log_archive_chunks"
@@ -230,13 +242,15 @@ def missing_stems(question_tokens: Sequence[str], passage_tokens: set[str]) -> l
 
 
 def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenizer, hits: Sequence[Hit],
-                           sentences: Sequence[Sentence], lexicon: Mapping[str, float] | None = None) -> np.ndarray:
-    """One row of FEATURES for a question and its evidence (hits best first, sentences best first).
+                           sentences: Sequence[Sentence], lexicon: Mapping[str, float] | None = None,
+                           background: BackgroundIdf | None = None) -> np.ndarray:
+    """One row of ROW_FEATURES for a question and its evidence (hits best first, sentences best first).
 
     `lexicon`: learned weights of question words that are *missing* from the evidence (positive = a missing
-    "dibubarkan", "termuda" or "tidak" signals an edited, unanswerable question; stop-like words weigh ~0)."""
+    "dibubarkan", "termuda" or "tidak" signals an edited, unanswerable question; stop-like words weigh ~0).
+    `background`: news-wide IDF for BACKGROUND_FEATURES (left at 0 without it)."""
     lexicon = lexicon or {}
-    x = dict.fromkeys(FEATURES, 0.0)
+    x = dict.fromkeys(ROW_FEATURES, 0.0)
     # English questions: names + glossary equivalents, read as Indonesian (the equivalents the evidence uses)
     analysis = terms.analysis or analysis_text(question)[0]
     q_words = [w.lower() for w in _WORD.findall(analysis)]
@@ -248,8 +262,11 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     x["query_terms"] = float(len(idf))
     x["query_mean_idf"] = idf_total / len(idf) if idf else 0.0
     x["question_negated"] = 1.0 if NEGATIONS & set(q_words) else 0.0
+    q_unique = list(dict.fromkeys(q_tokens))
+    rarity = {t: background.idf(t) for t in q_unique} if background is not None else dict.fromkeys(q_unique, 0.0)
+    rarity_total = sum(rarity.values())
     if not hits:
-        return np.asarray([x[f] for f in FEATURES], dtype=np.float64)
+        return np.asarray([x[f] for f in ROW_FEATURES], dtype=np.float64)
 
     def coverage(text: str) -> tuple[float, float, float, float, list[str]]:
         toks = tokenizer(text)
@@ -298,6 +315,12 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     top_missing = [lexicon.get(t, 0.0) for t in missing_stems(q_stems, set(top_tokens))]
     x["missing_lexicon_top"] = sum(top_missing)
     x["missing_lexicon_max"] = max(top_missing, default=0.0)
+    top_rare_missing = [rarity[t] for t in q_unique if t not in set(top_tokens)]
+    x["missing_background_top"] = sum(top_rare_missing)
+    x["missing_background_max"] = max(top_rare_missing, default=0.0)
+    x["background_coverage_top"] = 1.0 - sum(top_rare_missing) / rarity_total if rarity_total else 1.0
+    all_tokens = set(tokenizer("\n".join(with_date_words(f"{h.title}\n{h.text}", h.date) for h in hits)))
+    x["missing_background_hits"] = sum(rarity[t] for t in q_unique if t not in all_tokens)
     names, numbers, has_date = answer_evidence(terms, top.text)
     x["type_evidence_top"] = _typed(terms.answer_type, names, numbers, has_date)
     if sentences:
@@ -318,6 +341,7 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         window_stems = set(tokenizer(best_context))
         x["stem_antonym_swap_best"] = _antonym_swap(q_stems, window_stems, STEM_ANTONYMS)
         x["missing_lexicon_best"] = sum(lexicon.get(t, 0.0) for t in missing_stems(q_stems, window_stems))
+        x["missing_background_best"] = sum(rarity[t] for t in q_unique if t not in window_stems)
         names, numbers, has_date = answer_evidence(terms, best.text)
         x["type_evidence_best"] = _typed(terms.answer_type, names, numbers, has_date)
         # is there a phrase of the asked kind that the question does not already contain (rag/extraction.py)?
@@ -330,7 +354,7 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
         x["short_answer_any_top3"] = float(sum(
             extract_short_answer(question, s.text, s.context, s.hit.date, glossary=False) is not None
             for s in sentences[:3]))
-    return np.asarray([x[f] for f in FEATURES], dtype=np.float64)
+    return np.asarray([x[f] for f in ROW_FEATURES], dtype=np.float64)
 
 
 def _antonym_swap(question_words: Sequence[str], passage_words: set[str],
@@ -354,7 +378,7 @@ class TreeEnsemble:
     def __init__(self, trees: list[dict[str, list]], init: float, learning_rate: float, threshold: float,
                  features: Sequence[str] = FEATURES, info: dict | None = None,
                  lexicon: Mapping[str, float] | None = None) -> None:
-        if tuple(features) not in (FEATURES, FEATURES + (ARCHIVE_SIZE,)):
+        if tuple(features[:len(FEATURES)]) != FEATURES or not set(features) <= {*ROW_FEATURES, ARCHIVE_SIZE}:
             raise ValueError("answerability model was trained on other features; "
                              "retrain with bench/train_answering.py")
         self.features = tuple(features)
@@ -367,22 +391,34 @@ class TreeEnsemble:
 
     @property
     def reads_archive_size(self) -> bool:
-        return self.features[-1] == ARCHIVE_SIZE
+        return ARCHIVE_SIZE in self.features
 
-    def with_archive_size(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None) -> np.ndarray:
-        """FEATURES rows as this model reads them: with the ARCHIVE_SIZE column appended when it reads one."""
+    @property
+    def reads_background(self) -> bool:
+        return any(f in self.features for f in BACKGROUND_FEATURES)
+
+    def model_input(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None) -> np.ndarray:
+        """Rows of ROW_FEATURES (or of FEATURES alone) as this model reads them: its columns, in its order, with
+        the ARCHIVE_SIZE column when it reads one. Rows already in the model's columns pass unchanged."""
         x = np.atleast_2d(x)
-        if not self.reads_archive_size or x.shape[1] == len(self.features):
+        if x.shape[1] == len(self.features):
             return x
-        if archive_chunks is None:
-            raise ValueError("these answerability trees read the archive's size: pass archive_chunks")
-        size = np.log1p(np.broadcast_to(np.asarray(archive_chunks, dtype=np.float64), (len(x),)))
-        return np.hstack([x, size[:, None]])
+        names = {len(FEATURES): FEATURES, len(ROW_FEATURES): ROW_FEATURES}.get(x.shape[1])
+        if names is None:
+            raise ValueError(f"answerability rows have {x.shape[1]} columns; expected {len(ROW_FEATURES)}")
+        columns = dict(zip(names, x.T))
+        if self.reads_archive_size:
+            if archive_chunks is None:
+                raise ValueError("these answerability trees read the archive's size: pass archive_chunks")
+            columns[ARCHIVE_SIZE] = np.log1p(np.broadcast_to(np.asarray(archive_chunks, dtype=np.float64), (len(x),)))
+        if lacking := [f for f in self.features if f not in columns]:
+            raise ValueError(f"answerability rows lack {', '.join(lacking)}")
+        return np.column_stack([columns[f] for f in self.features])
 
     def probability(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None = None) -> np.ndarray:
         # sklearn's trees compare float32 inputs (it casts X) with float64 thresholds: read x as it did, or a value
         # between two float32 neighbours of a threshold takes the other branch
-        x = self.with_archive_size(x, archive_chunks).astype(np.float32).astype(np.float64)
+        x = self.model_input(x, archive_chunks).astype(np.float32).astype(np.float64)
         raw = np.full(len(x), self.init)
         for t in self.trees:
             node = np.zeros(len(x), dtype=np.int64)
@@ -415,9 +451,9 @@ class TreeEnsemble:
 
     @classmethod
     def from_sklearn(cls, model, threshold: float, info: dict | None = None,
-                     lexicon: Mapping[str, float] | None = None, archive_size: bool = False) -> TreeEnsemble:
-        """Export a fitted binary sklearn GradientBoostingClassifier (log-loss); `archive_size`: it was fitted
-        with the ARCHIVE_SIZE column after FEATURES."""
+                     lexicon: Mapping[str, float] | None = None,
+                     features: Sequence[str] = FEATURES) -> TreeEnsemble:
+        """Export a fitted binary sklearn GradientBoostingClassifier (log-loss) fitted on columns `features`."""
         trees = []
         for est in model.estimators_[:, 0]:
             t = est.tree_
@@ -425,5 +461,4 @@ class TreeEnsemble:
                           "feature": t.feature.tolist(), "threshold": t.threshold.tolist(),
                           "value": t.value[:, 0, 0].tolist()})
         prior = float(model.init_.class_prior_[1])
-        features = FEATURES + ((ARCHIVE_SIZE,) if archive_size else ())
         return cls(trees, math.log(prior / (1 - prior)), model.learning_rate, threshold, features, info, lexicon)

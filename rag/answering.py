@@ -30,6 +30,7 @@ from .answerability import (
     answerability_features,
     evidence_guard,
 )
+from .background import BackgroundIdf
 from .bm25 import Bm25Index, Tokenizer
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates, find_relative_dates, iso_day, period_words
 from .evidence import DEFAULT_MODEL as EVIDENCE_MODEL
@@ -253,7 +254,8 @@ class Answerer:
     def __init__(self, retriever: HybridRetriever, tokenizer: Tokenizer, scorer: SentenceScorer | None = None,
                  gate: TreeEnsemble | None = None, generator: Generator | None = None, top_k: int = 5,
                  max_quotes: int = 4, llm_sentences: int = 4, llm_evidence_chars: int = 450, max_tokens: int = 160,
-                 llm_retry_after: float = 60.0, small_gate: TreeEnsemble | None = None) -> None:
+                 llm_retry_after: float = 60.0, small_gate: TreeEnsemble | None = None,
+                 background: BackgroundIdf | None = None) -> None:
         self.retriever = retriever
         self.tokenizer = tokenizer
         self.scorer = scorer or (SentenceScorer.load() if EVIDENCE_MODEL.exists() else SentenceScorer.untrained())
@@ -265,6 +267,10 @@ class Answerer:
                 small_gate = TreeEnsemble.load(SMALL_ARCHIVE_MODEL)
         self.gate = gate
         self.small_gate = small_gate
+        # news-wide word rarity, for trees that read BACKGROUND_FEATURES (the shipped small-archive ones)
+        if background is None and any(g is not None and g.reads_background for g in (gate, small_gate)):
+            background = BackgroundIdf.load(tokenizer=tokenizer.version)
+        self.background = background
         self.generator = generator
         self.top_k = top_k
         self.max_quotes = max_quotes
@@ -307,7 +313,7 @@ class Answerer:
             decision = Decision(True, 1.0, 0.0)  # no calibrated model shipped: never refuse silently
         else:
             decision = gate.decide(answerability_features(query, terms, self.tokenizer, hits, sentences,
-                                                          gate.lexicon), chunks)
+                                                          gate.lexicon, self.background), chunks)
         return Evidence(question, language, query, hits, sentences, decision, terms)
 
     def gate_for(self, filters: Mapping[str, Any] | None = None, chunks: int | None = None) -> TreeEnsemble | None:

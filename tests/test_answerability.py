@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.answerability import FEATURES, TreeEnsemble, answerability_features, stated_conversely
+from rag.answerability import (
+    ARCHIVE_SIZE,
+    BACKGROUND_FEATURES,
+    FEATURES,
+    ROW_FEATURES,
+    TreeEnsemble,
+    answerability_features,
+    stated_conversely,
+)
+from rag.background import BackgroundIdf
 from rag.bm25 import Tokenizer
 from rag.evidence import split_hits
 from rag.ranking import QueryTerms
@@ -62,3 +71,44 @@ def test_trees_read_inputs_as_float32_like_the_sklearn_trees_they_were_exported_
     x[:, 0] = [threshold - 1e-12, 0.1, 0.2]
     assert float(np.float32(x[0, 0])) > threshold  # the case: float64 left of the split, float32 right of it
     assert (trees.probability(x) > 0.5).tolist() == [True, False, True]
+
+
+def test_background_features_weigh_the_question_words_no_passage_holds_by_their_rarity_in_news():
+    """"Apa hadiah ... ?" over a passage without "hadiah": the missing word weighs its news-wide IDF, whatever the
+    archive's own IDF says (0 for a word it never holds); a question the passage covers misses nothing."""
+    tokenizer = Tokenizer()
+    background = BackgroundIdf(1000, {"hadiah": 10, "presiden": 400, "soeharto": 50}, tokenizer.version)
+    hits = [_hit(PASSAGE)]
+
+    def features(question: str) -> dict[str, float]:
+        terms = QueryTerms(language="id", idf={}, neutral=set(), analysis=question)
+        return dict(zip(ROW_FEATURES, answerability_features(question, terms, tokenizer, hits, split_hits(hits),
+                                                             background=background)))
+
+    asked = features("Apa hadiah untuk presiden Soeharto?")
+    assert asked["missing_background_hits"] == pytest.approx(background.idf("hadiah"))
+    assert asked["missing_background_top"] == asked["missing_background_max"] == asked["missing_background_best"]
+    assert 0 < asked["background_coverage_top"] < 1
+    covered = features("Siapa presiden setelah Soekarno?")
+    assert covered["missing_background_hits"] == covered["missing_background_top"] == 0
+    assert covered["background_coverage_top"] == 1
+    terms = QueryTerms(language="id", idf={}, neutral=set(), analysis="Apa hadiah?")
+    without = dict(zip(ROW_FEATURES, answerability_features("Apa hadiah?", terms, tokenizer, hits, split_hits(hits))))
+    assert all(without[f] == 0 for f in BACKGROUND_FEATURES if f != "background_coverage_top")
+
+
+def test_trees_pick_their_own_columns_from_a_full_row():
+    """A model fitted on FEATURES, the background columns and the archive size reads them by name from a
+    ROW_FEATURES row; the collection trees read the FEATURES part of the same row."""
+    col = ROW_FEATURES.index("missing_background_hits")
+    stump = {"left": [1, -1, -1], "right": [2, -1, -1], "feature": [col, -2, -2], "threshold": [2.0, -2, -2],
+             "value": [0.0, 5.0, -5.0]}
+    small = TreeEnsemble([stump], 0.0, 1.0, 0.5, ROW_FEATURES + (ARCHIVE_SIZE,))
+    assert small.reads_background and small.reads_archive_size
+    x = np.zeros((2, len(ROW_FEATURES)))
+    x[1, col] = 4.0  # a rare word no passage holds
+    assert (small.probability(x, 4) > 0.5).tolist() == [True, False]
+    collection = TreeEnsemble([], 0.0, 1.0, 0.5)
+    assert not collection.reads_background and collection.probability(x).shape == (2,)
+    with pytest.raises(ValueError, match="columns"):
+        small.probability(np.zeros((1, 7)), 4)

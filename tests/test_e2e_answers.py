@@ -161,10 +161,13 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
 # "kantor berita"; since session 20 with the agency's whole name; the price question is refused since session 15,
 # P 0.15 against the small-archive threshold (0.20 since session 22's refit); the "discuss" question is answered
 # since session 22, as in the archive; "When did Putin visit North Korea?" since session 23: "visit" after "did
-# Putin" reads as the verb, "mengunjungi", the word of the sentence that dates the visit "bulan lalu".)
+# Putin" reads as the verb, "mengunjungi", the word of the sentence that dates the visit "bulan lalu"; the gift
+# question is refused since session 23's small-archive trees, which read how rare in news the words are that the
+# article lacks ("hadiah"): P 0.21 against 0.22.)
 BUNDLED_FAILURES = {
-    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.35)",
-    "What did Kim Jong-un give Krivoruchko as a gift?": "doubted, not refused (P 0.27)",
+    # "tentara" and "dikirim" occur nowhere in the article, but the question sits close to it in embedding space
+    # (max_dense 0.88, the trees' strongest input; its English version, 0.82, is refused at P 0.17)
+    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.36)",
 }
 
 
