@@ -300,26 +300,27 @@ def archive_features(args, sets, tok, scorer, fq, iq, background=None) -> tuple[
     missing: dict[str, list] = {}
     for name, qa in (("idkmrc_train", iq), ("idkmrc_valid", iq), ("idkmrc_train_en", iq), ("idkmrc_valid_en", iq)):
         _, qs = sets[name]
-        x, missing[name] = answerability_rows(qa, qs, cached_hits(qa, name, qs), tok, scorer, False)
+        x, missing[name] = answerability_rows(qa, qs, cached_hits(qa, name, qs), tok, scorer, False,
+                                              background=background)
         feats[name] = (x, np.array([not q["is_impossible"] for q in qs], dtype=np.int64))
     for name in ("facqa_train", "facqa_train_en", "facqa_valid", "facqa_valid_en"):
         _, qs = sets[name]
         hits = cached_hits(fq, name, qs)
-        x, missing[name] = answerability_rows(fq, qs, hits, tok, scorer, False)
+        x, missing[name] = answerability_rows(fq, qs, hits, tok, scorer, False, background=background)
         feats[name] = (x, np.ones(len(qs), dtype=np.int64))
-        x, missing[name + "_nogold"] = answerability_rows(fq, qs, hits, tok, scorer, True)
+        x, missing[name + "_nogold"] = answerability_rows(fq, qs, hits, tok, scorer, True, background=background)
         feats[name + "_nogold"] = (x, np.zeros(len(qs), dtype=np.int64))
     if args.news_weight:
         nq = open_news_index(args.news_index, Path(args.data))
         for name in ("newsqa_train", "newsqa_valid"):
             _, qs = sets[name]
             hits = cached_hits(nq, name, qs)
-            x, missing[name] = answerability_rows(nq, qs, hits, tok, scorer, False)
+            x, missing[name] = answerability_rows(nq, qs, hits, tok, scorer, False, background=background)
             feats[name] = (x, np.array([q["answerable"] for q in qs], dtype=np.int64))
             # the answerable ones with their article removed: a story the archive lacks (as FacQA's gold-removed)
             keep = [i for i, q in enumerate(qs) if q["answerable"]]
             x, missing[name + "_nogold"] = answerability_rows(nq, [qs[i] for i in keep], [hits[i] for i in keep],
-                                                              tok, scorer, True)
+                                                              tok, scorer, True, background=background)
             feats[name + "_nogold"] = (x, np.zeros(len(keep), dtype=np.int64))
             sets[name + "_nogold"] = ("news", [qs[i] for i in keep])
     return feats, missing, {}
@@ -672,8 +673,9 @@ def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, le
     for q, h, row in zip(questions, hits, expected):
         terms = question_terms(q["question"], tok, qa.store.bm25, h[:TOP])
         sents = rank_sentences(terms, tok, h[:TOP], scorer, q["question"])
-        got = answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon, background)
-        assert np.allclose(got[:len(row)], row), q
+        got = answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon, background)[:len(row)]
+        assert np.allclose(got, row), (q["question"], [(f, a, b) for f, a, b in zip(ROW_FEATURES, got, row)
+                                                       if not np.isclose(a, b)])
 
 
 def _check_single_archive_features(data: Path, questions, expected: np.ndarray, tok, scorer, lexicon,
