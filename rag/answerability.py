@@ -315,7 +315,8 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     top_missing = [lexicon.get(t, 0.0) for t in missing_stems(q_stems, set(top_tokens))]
     x["missing_lexicon_top"] = sum(top_missing)
     x["missing_lexicon_max"] = max(top_missing, default=0.0)
-    top_rare_missing = [rarity[t] for t in q_unique if t not in set(top_tokens)]
+    top_set = set(top_tokens)
+    top_rare_missing = [rarity[t] for t in q_unique if t not in top_set]
     x["missing_background_top"] = sum(top_rare_missing)
     x["missing_background_max"] = max(top_rare_missing, default=0.0)
     x["background_coverage_top"] = 1.0 - sum(top_rare_missing) / rarity_total if rarity_total else 1.0
