@@ -16,6 +16,10 @@ from rag.articles import load_articles
 from rag.evaluation import news_as_articles, passages_as_articles
 
 QUESTIONS = [json.loads(line) for line in (FIXTURES / "seed_questions.jsonl").read_text().splitlines() if line]
+# More questions the article cannot answer, written in session 23 after that session's model choices (a check of the
+# weaker promise only: never stated with confidence)
+MORE_UNANSWERABLE = [json.loads(line) for line in
+                     (FIXTURES / "seed_unanswerable_more.jsonl").read_text().splitlines() if line]
 # Known failures of the default (LLM-free) answer, kept visible instead of removed: strict xfail, so a fix shows up
 # as XPASS and fails the run until the mark is taken off. Why they fail (see bench/RESULTS.md, answers):
 # (The two news-agency questions are answered since session 18: the sentence scorer reads an anaphor's antecedent,
@@ -94,16 +98,23 @@ def test_seed_question_the_article_cannot_answer_is_refused(qa, q):
     assert ans.text == REFUSALS[q["language"]] and ans.citations == []
 
 
-# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5): strict xfail. None since
-# session 19 (the gift question was stated at P 0.54-0.64 before).
-STATED_WITH_CONFIDENCE: dict[str, str] = {}
+# Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5): strict xfail. None of the
+# four seed ones since session 19 (the gift question was stated at P 0.54-0.64 before). Of session 23's extra ones,
+# three, all confident wrong answers by the collection trees: the question's "lahir"/"born" or "kapal selam" is
+# missing from the quoted sentence, yet names, a place and high scores outweigh it.
+STATED_WITH_CONFIDENCE: dict[str, str] = {
+    "Where was Aleksey Krivoruchko born?": "'Pyongyang' at P 0.79 (the meeting's place, not a birthplace)",
+    "Where was Kim Jong-un born?": "'Rusia' at P 0.53",
+    "Di mana Krivoruchko lahir?": "'Pyongyang' at P 0.52",
+    "Apa nama kapal selam baru Korea Utara?": "a South Korean minister's name at P 0.51",
+}
 
 
 @pytest.mark.parametrize("q", [
     pytest.param(q, id=q["question"],
                  marks=[pytest.mark.xfail(reason=STATED_WITH_CONFIDENCE[q["question"]], strict=True)]
                  if q["question"] in STATED_WITH_CONFIDENCE else [])
-    for q in QUESTIONS if not q["answerable"]])
+    for q in [*(q for q in QUESTIONS if not q["answerable"]), *MORE_UNANSWERABLE]])
 def test_seed_question_the_article_cannot_answer_is_never_stated_with_confidence(qa, q):
     """The weaker promise, for the worst outcome (a confident wrong answer): refused, or framed as uncertain."""
     ans = qa.ask(q["question"])
@@ -198,7 +209,8 @@ def test_bundled_corpus_question_it_cannot_answer_is_refused(bundled, q):
     assert ans.refused and ans.text == REFUSALS[q["language"]], ans.text
 
 
-@pytest.mark.parametrize("q", [q for q in QUESTIONS if not q["answerable"]], ids=lambda q: q["question"])
+@pytest.mark.parametrize("q", [*(q for q in QUESTIONS if not q["answerable"]), *MORE_UNANSWERABLE],
+                         ids=lambda q: q["question"])
 def test_bundled_corpus_question_it_cannot_answer_is_never_stated_with_confidence(bundled, q):
     ans = bundled.ask(q["question"])
     assert ans.refused or (ans.tentative and ans.lead.startswith(TENTATIVE[q["language"]])), ans.text
