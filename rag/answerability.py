@@ -320,8 +320,9 @@ def answerability_features(question: str, terms: QueryTerms, tokenizer: Tokenize
     x["missing_background_top"] = sum(top_rare_missing)
     x["missing_background_max"] = max(top_rare_missing, default=0.0)
     x["background_coverage_top"] = 1.0 - sum(top_rare_missing) / rarity_total if rarity_total else 1.0
-    all_tokens = set(tokenizer("\n".join(with_date_words(f"{h.title}\n{h.text}", h.date) for h in hits)))
-    x["missing_background_hits"] = sum(rarity[t] for t in q_unique if t not in all_tokens)
+    if background is not None:  # every passage tokenised once more: only for trees that read it
+        all_tokens = set(tokenizer("\n".join(with_date_words(f"{h.title}\n{h.text}", h.date) for h in hits)))
+        x["missing_background_hits"] = sum(rarity[t] for t in q_unique if t not in all_tokens)
     names, numbers, has_date = answer_evidence(terms, top.text)
     x["type_evidence_top"] = _typed(terms.answer_type, names, numbers, has_date)
     if sentences:

@@ -313,7 +313,9 @@ class Answerer:
             decision = Decision(True, 1.0, 0.0)  # no calibrated model shipped: never refuse silently
         else:
             decision = gate.decide(answerability_features(query, terms, self.tokenizer, hits, sentences,
-                                                          gate.lexicon, self.background), chunks)
+                                                          gate.lexicon,
+                                                          self.background if gate.reads_background else None),
+                                   chunks)
         return Evidence(question, language, query, hits, sentences, decision, terms)
 
     def gate_for(self, filters: Mapping[str, Any] | None = None, chunks: int | None = None) -> TreeEnsemble | None:
