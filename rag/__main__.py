@@ -119,10 +119,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("\nSources:")
     for c in ans.citations:
         where = ", ".join(x for x in (c.source, c.date) if x)
+        span = "  byline" if c.kind == "byline" else f"  chars {c.start}-{c.end}"
         print(f"[{c.number}] {c.title or c.article_id}" + (f" ({where})" if where else "")
-              + f"  chars {c.start}-{c.end}" + (f"  {c.url}" if c.url else ""))
+              + span + (f"  {c.url}" if c.url else ""))
         print(f"    “{c.quote}”")
-    if ans.mode != "extractive":
+    if ans.mode in ("generative", "fallback"):
         print(f"\n({ans.mode}; verified: {ans.verified})", file=sys.stderr)
     return 0
 

@@ -32,6 +32,19 @@ from .answerability import (
 )
 from .background import BackgroundIdf
 from .bm25 import Bm25Index, Tokenizer
+from .byline import ACCORDING as BYLINE_ACCORDING
+from .byline import (
+    LABELS,
+    MISSING,
+    NO_ARTICLE,
+    TOPIC_COVERAGE,
+    WHICH_ARTICLE,
+    BylineQuestion,
+    byline_line,
+    byline_question,
+    byline_values,
+    topic_coverage,
+)
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates, find_relative_dates, iso_day, period_words
 from .evidence import DEFAULT_MODEL as EVIDENCE_MODEL
 from .evidence import Sentence, SentenceScorer, question_terms, rank_sentences
@@ -106,6 +119,7 @@ class Citation:
     end: int
     chunk_id: str = ""
     context: str = ""  # the quote with its neighbouring sentence, for display
+    kind: str = "passage"  # "byline": the quote is the article's metadata (author...), not its text; start == end
 
 
 @dataclass
@@ -119,7 +133,7 @@ class Answer:
     lead: str = ""
     short_answer: str | None = None
     language: str = "en"
-    mode: str = "extractive"  # "extractive" | "generative" | "fallback" (generative failed verification)
+    mode: str = "extractive"  # "extractive" | "generative" | "fallback" (generative failed verification) | "byline"
     verified: bool | None = None  # generative answers: did every shown sentence pass verification
     answerable: float = 0.0  # P(the evidence answers the question)
     tentative: bool = False  # answered, but P(answerable) < answerability.CONFIDENT_AT: the text says so
@@ -347,6 +361,11 @@ class Answerer:
     def _run(self, question: str, history: History | None, filters: Mapping[str, Any] | None, generate: bool,
              holder: AnswerStream, asked_on: dt.date | None = None) -> Iterator[str]:
         t0 = time.perf_counter()
+        if (asked := byline_question(question)) is not None:  # about the article itself: from its metadata
+            holder.answer = self.byline(asked, question, history, filters, asked_on)
+            holder.answer.timings = {"total": time.perf_counter() - t0}
+            yield holder.answer.text
+            return
         ev = self.gather(question, history, filters, asked_on)
         timings = {"evidence": time.perf_counter() - t0}
         if not ev.hits or not ev.decision.answerable:
@@ -370,6 +389,64 @@ class Answerer:
             holder.answer = self.extractive(ev)
             holder.answer.timings = {**timings, "total": time.perf_counter() - t0}
             yield holder.answer.text
+
+    def byline(self, asked: BylineQuestion, question: str, history: History | None = None,
+               filters: Mapping[str, Any] | None = None, asked_on: dt.date | None = None) -> Answer:
+        """Who wrote / edited / published an article, when, what it credits: from the metadata of the article the
+        question is about (rag/byline.py), never guessed from its text. The article is the best hit for the topic
+        the question names, if it holds enough of the topic; with no topic, the one the conversation is about or
+        the archive's only article. Otherwise, or when the article lacks the field: "the sources don't say"."""
+        lang = detect_language(question)
+        # "Who wrote this article?" means the article the conversation is about: the one the latest question about
+        # the news finds (the byline question's own words, "wrote this article", would only blur that search)
+        earlier = [text for role, text in _turns(history) if role == "user" and text.strip()
+                   and text != question and byline_question(text) is None]
+        query = retrieval_query(asked.topic, history, asked_on) if asked.topic else (earlier[-1] if earlier
+                                                                                   else question)
+        hits = self.retriever.search(query, k=self.top_k, filters=filters)
+
+        def refuse(note: str) -> Answer:
+            empty = not self.retriever.store.manifest.articles
+            text = EMPTY_INDEX[lang] if empty else f"{REFUSAL[lang]} {note}".strip()
+            return Answer(question, text, refused=True, lead=text, language=lang, mode="byline", note=note,
+                          retrieval_query=query, hits=hits)
+
+        if not hits:
+            return refuse("")
+        top = hits[0]
+        if asked.topic:
+            if topic_coverage(asked.topic, lang, hits, self.tokenizer, self.news_idf) < TOPIC_COVERAGE:
+                return refuse(NO_ARTICLE[lang].format(topic=asked.topic))
+        elif not earlier and not self._only_article(top, filters):
+            return refuse(WHICH_ARTICLE[lang])  # several articles and nothing says which one
+        values = byline_values(top)
+        if "published" in values:
+            values["published"] = format_date(top.date, lang)
+        named = f"“{_article_name(top)}” {attribution(1, top, lang)}"
+        if asked.field not in values:
+            return refuse(f"{named} {MISSING[lang][asked.field]}.")
+        value = values[asked.field]
+        label = LABELS[lang][asked.field]
+        details = byline_line(values, lang) or f"{label}: {value}"
+        lead = f"{value}, {BYLINE_ACCORDING[lang]} {attribution(1, top, lang)}: “{_article_name(top)}”"
+        citation = Citation(number=1, article_id=top.article_id, title=top.title, date=top.date, source=top.source,
+                            url=top.url, quote=f"{label}: {value}", start=0, end=0, chunk_id=top.chunk_id,
+                            context=details, kind="byline")
+        return Answer(question, f"{lead}\n{details}", refused=False, citations=[citation], lead=lead,
+                      short_answer=value, language=lang, mode="byline", answerable=1.0, retrieval_query=query,
+                      hits=hits)
+
+    @property
+    def news_idf(self) -> BackgroundIdf:
+        """News-wide word rarity (rag/background.py), loaded on first use."""
+        if self.background is None:
+            self.background = BackgroundIdf.load(tokenizer=self.tokenizer.version)
+        return self.background
+
+    def _only_article(self, hit: Hit, filters: Mapping[str, Any] | None) -> bool:
+        """Is `hit`'s article the only one a search with these filters can return?"""
+        entry = self.retriever.store.manifest.articles.get(hit.article_id)
+        return entry is not None and searchable_chunks(self.retriever.store.bm25, filters) == entry.chunks
 
     def extractive(self, ev: Evidence, note: str = "", mode: str = "extractive") -> Answer:
         """The LLM-free answer: short answer (when extractable) + verbatim quotes with [n], outlet and date."""
@@ -621,6 +698,14 @@ def _complete_sentences(buffer: str) -> tuple[list[str], str]:
 def _one_line(text: str) -> str:
     """A quote spanning a paragraph break, shown on one line (the citation keeps the verbatim text)."""
     return " ".join(text.split())
+
+
+def _article_name(hit: Hit, words: int = 12) -> str:
+    """The article's title, or (an untitled passage) its first words."""
+    if hit.title.strip():
+        return _one_line(hit.title)
+    first = hit.text.split()
+    return " ".join(first[:words]) + (" …" if len(first) > words else "")
 
 
 def _citation(number: int, s: Sentence) -> Citation:

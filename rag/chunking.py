@@ -24,6 +24,8 @@ from .records import Article, Chunk
 CHUNKING_VERSION = "1"
 # Marks the fingerprint of an article that has relative dates (see article_fingerprint).
 RELATIVE_DATES_VERSION = "relative-dates-1"
+# Chunks carry the byline (author, editor, credited source) since this marker: an article that has one is re-stored
+BYLINE_VERSION = "byline-1"
 
 # Indonesian abbreviations that end with a period but do not end a sentence (Punkt learns these from data;
 # we have no Indonesian model, so we hand it the common ones).
@@ -64,13 +66,23 @@ def article_fingerprint(article: Article) -> str:
     """Content hash of everything that shapes an article's chunks; unchanged hash => nothing to re-embed.
 
     Relative dates ("kemarin", "Kamis lalu") joined the date words in RELATIVE_DATES_VERSION; only articles that
-    have some carry the marker, so an index built before re-embeds just those."""
+    have some carry the marker, so an index built before re-embeds just those. The byline joined the chunk
+    metadata in BYLINE_VERSION: likewise only articles with an author, editor or credited source carry it."""
     fields: list[object] = [CHUNKING_VERSION, article.title, article.text, article.date, article.source, article.url,
                             article.author]
     if find_relative_dates(article.text, iso_day(article.date)):
         fields.append(RELATIVE_DATES_VERSION)
+    if byline := article_byline(article):
+        fields.append([BYLINE_VERSION, byline])
     payload = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def article_byline(article: Article) -> dict[str, str]:
+    """Author, editor and credited source ("Sumber : ...") of an article, those it has."""
+    values = {"author": article.author, "editor": article.metadata.get("editor"),
+              "credit": article.metadata.get("credited_source")}
+    return {k: str(v).strip() for k, v in values.items() if v and str(v).strip()}
 
 
 def chunk_article(article: Article, max_chars: int = 700, overlap_sentences: int = 0) -> list[Chunk]:

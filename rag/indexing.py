@@ -15,7 +15,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from tqdm import tqdm
 
 from .bm25 import Bm25Index, Tokenizer
-from .chunking import article_fingerprint, build_embed_text, chunk_article
+from .chunking import article_byline, article_fingerprint, build_embed_text, chunk_article
 from .config import Config
 from .embeddings import embedder_id
 from .records import Article, Chunk, IndexReport
@@ -89,6 +89,7 @@ def chunk_metadata(article: Article, chunk: Chunk, version: str) -> dict[str, ob
         "start": chunk.start,
         "end": chunk.end,
         "dates": ",".join(chunk.dates),
+        **article_byline(article),  # author, editor, credit: for questions about the article itself
     }
 
 

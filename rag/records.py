@@ -57,6 +57,10 @@ class Hit:
     end: int
     dense_score: float | None = None  # cosine similarity to the question (hybrid and dense search)
     keyword_score: float | None = None  # BM25 score (hybrid and keyword search)
+    # the article's byline, not part of its indexed text (questions about the article itself: rag/byline.py)
+    author: str | None = None
+    editor: str | None = None
+    credit: str | None = None  # the source it credits ("Sumber : Korea JongAng Daily")
 
 
 @dataclass

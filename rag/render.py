@@ -137,7 +137,7 @@ def answer_record(answer: Answer) -> dict[str, Any]:
         "short_answer": answer.short_answer,
         "citations": [
             {"number": c.number, "article_id": c.article_id, "title": c.title, "source": c.source, "date": c.date,
-             "url": c.url, "quote": c.quote, "start": c.start, "end": c.end}
+             "url": c.url, "quote": c.quote, "start": c.start, "end": c.end, "kind": c.kind}
             for c in answer.citations
         ],
     }

@@ -194,4 +194,7 @@ def _to_hit(row: Mapping[str, Any], score: float, dense: float | None = None, ke
         end=int(meta["end"]),
         dense_score=dense,
         keyword_score=keyword,
+        author=meta.get("author") or None,
+        editor=meta.get("editor") or None,
+        credit=meta.get("credit") or None,
     )

@@ -69,6 +69,20 @@ def test_fingerprint_changes_only_for_articles_with_relative_dates():
                                                            .encode("utf-8")).hexdigest()[:16]
 
 
+def test_an_article_with_a_byline_is_stored_again_with_it():
+    """The byline joined the chunk metadata later: articles without one keep their chunk ids; one with an editor
+    (or credited source) gets new ones, so a rebuild stores its chunks again, with the byline."""
+    from rag.indexing import chunk_metadata
+
+    plain, signed = _article(), _article()
+    signed.metadata["editor"] = "Desy-Afrianti"
+    assert article_fingerprint(plain) != article_fingerprint(signed)
+    chunk = chunk_article(signed)[0]
+    meta = chunk_metadata(signed, chunk, article_fingerprint(signed))
+    assert meta["editor"] == "Desy-Afrianti" and "author" not in meta and "credit" not in meta
+    assert "editor" not in chunk_metadata(plain, chunk_article(plain)[0], article_fingerprint(plain))
+
+
 def test_long_sentence_becomes_its_own_chunk():
     long = "Kata " * 300 + "akhir."
     article = _article(long + "\nKalimat pendek.")
