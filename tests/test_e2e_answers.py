@@ -33,7 +33,11 @@ MORE_UNANSWERABLE = [json.loads(line) for line in
 # "mendiskusikan" sentence, and the gift question is refused (P 0.32; doubted at P 0.49 before): only sentences
 # that hold "memberi(kan)" may give its short answer, so the meeting sentence no longer offers Krivoruchko's name
 # as the gift. The soldiers questions are refused since session 13, the price question since session 15.)
-KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_FAILURES: dict[str, str] = {
+    # session 24: the collection trees refitted on the current extractor (threshold 0.400) doubt it instead of
+    # refusing it; in exchange three of the four confident answers below are refused or doubted now
+    "How many soldiers did Russia send to North Korea?": "doubted, not refused (P 0.45)",
+}
 
 
 def _cases(questions: list[dict]) -> list:
@@ -100,13 +104,13 @@ def test_seed_question_the_article_cannot_answer_is_refused(qa, q):
 
 # Unanswerable questions the model is sure enough of to answer without doubt (P >= 0.5): strict xfail. None of the
 # four seed ones since session 19 (the gift question was stated at P 0.54-0.64 before). Of session 23's extra ones,
-# three, all confident wrong answers by the collection trees: the question's "lahir"/"born" or "kapal selam" is
-# missing from the quoted sentence, yet names, a place and high scores outweigh it.
+# four were stated by the collection trees of session 19; by those refitted in session 24, one: the question's
+# "born" ("lahir") is missing from the quoted sentence, yet its full name, a place and high scores outweigh it.
+# (Session 24's refit doubts "Where was Kim Jong-un born?" at P 0.49, "Di mana Krivoruchko lahir?" at 0.44 and
+# "Apa nama kapal selam baru Korea Utara?" at 0.48; a predicate check measured on train did not separate them from
+# answerable questions: bench/RESULTS.md, session 24.)
 STATED_WITH_CONFIDENCE: dict[str, str] = {
-    "Where was Aleksey Krivoruchko born?": "'Pyongyang' at P 0.79 (the meeting's place, not a birthplace)",
-    "Where was Kim Jong-un born?": "'Rusia' at P 0.53",
-    "Di mana Krivoruchko lahir?": "'Pyongyang' at P 0.52",
-    "Apa nama kapal selam baru Korea Utara?": "a South Korean minister's name at P 0.51",
+    "Where was Aleksey Krivoruchko born?": "'Pyongyang' at P 0.85 (the meeting's place, not a birthplace)",
 }
 
 
