@@ -326,6 +326,29 @@ def archive_features(args, sets, tok, scorer, fq, iq, background=None) -> tuple[
     return feats, missing, {}
 
 
+class _Fitted:
+    """The sklearn trees as the report below reads them, for an experiment the shipped format cannot hold."""
+
+    def __init__(self, model, threshold: float, features: Sequence[str]) -> None:
+        self.model, self.threshold, self.features = model, threshold, tuple(features)
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(x)[:, 1]
+
+
+def add_extra_column(args, feats: dict) -> tuple[str, ...]:
+    """Experiment (collection trees only, never written): one more input per row from an .npz keyed by part, in the
+    parts' row order (bench/cross_encoder.py writes one). Returns the extra feature's name."""
+    if args.regime == "small" or args.background or args.write or args.news_weight:
+        raise SystemExit("--extra-column is an experiment for the collection trees' recipe; it cannot be written")
+    columns = np.load(args.extra_column)
+    for name, (x, y) in feats.items():
+        if name not in columns or len(columns[name]) != len(x):
+            raise SystemExit(f"{args.extra_column}: no column of {len(x)} rows for {name}")
+        feats[name] = (np.hstack([x, columns[name][:, None]]), y)
+    return ("cross_encoder",)
+
+
 def news_answerability_sets() -> dict[str, tuple[str, list[dict[str, Any]]]]:
     """The hand-written news questions in question_sets' shape, with the fields answerability_rows reads: the
     question's article as its gold passage, and grouped by article in the out-of-fold folds (an article's
@@ -475,6 +498,7 @@ def run_answerability(args) -> None:
         elif not with_background:  # the collection trees' recipe: FEATURES alone
             x = x[:, :len(A_FEATURES)]
         feats[name] = (x, y)
+    extra = add_extra_column(args, feats) if args.extra_column else ()
     print(f"features in {time.time() - t0:.0f}s")
     news_parts = ["newsqa_train", "newsqa_train_nogold"] if args.news_weight else []
     train_parts = ["idkmrc_train", "facqa_train", "facqa_train_nogold", "idkmrc_train_en", "facqa_train_en",
@@ -532,14 +556,14 @@ def run_answerability(args) -> None:
     m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
                                    random_state=0).fit(x_all, y_all, sample_weight=w_all)
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
-    model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon,
-                                      features=ROW_FEATURES + (ARCHIVE_SIZE,) if small
-                                      else ROW_FEATURES if with_background else A_FEATURES)
+    model = _Fitted(m, threshold, A_FEATURES + extra) if extra else TreeEnsemble.from_sklearn(
+        m, threshold, lexicon=lexicon, features=ROW_FEATURES + (ARCHIVE_SIZE,) if small
+        else ROW_FEATURES if with_background else A_FEATURES)
     assert np.allclose(model.probability(feats["idkmrc_valid"][0]), m.predict_proba(feats["idkmrc_valid"][0])[:, 1])
     if small:
         _check_single_archive_features(data, sets["idkmrc_valid"][1][:10], feats["idkmrc_valid"][0][:10], tok, scorer,
                                        lexicon, fq.embedder, background)
-    else:
+    elif not extra:  # (an extra column is an experiment the answerer cannot compute)
         _check_runtime_features(iq, sets["idkmrc_valid"][1][:25], feats["idkmrc_valid"][0][:25], tok, scorer, lexicon,
                                 background)
     print("feature importances:")
@@ -733,6 +757,9 @@ def main() -> None:
                    help="answerability: weight of the hand-written news questions' rows (0 = left out)")
     p.add_argument("--background", action="store_true",
                    help="the collection trees also read answerability.BACKGROUND_FEATURES (news-wide word rarity)")
+    p.add_argument("--extra-column", default="",
+                   help="experiment: an .npz of one more input per row and part (bench/cross_encoder.py), for the "
+                        "collection trees; the model is evaluated, never written")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
     run_evidence(args) if args.what == "evidence" else run_answerability(args)

@@ -61,6 +61,20 @@ def test_chat_endpoint_filters_and_follow_ups(news_app):
 
 
 @pytest.mark.slow
+def test_chat_endpoint_answers_who_wrote_the_article_from_its_byline(news_app):
+    from gradio_client import Client
+
+    client = Client(news_app.url, verbose=False)
+    history = [{"role": "user", "content": "Who did Kim meet on 18 July?"},
+               {"role": "assistant", "content": "Aleksey Krivoruchko [1]"}]
+    result = client.predict("Who wrote this article?", history, api_name="/chat")
+    assert result["refused"] is False and result["mode"] == "byline" and result["short_answer"] == "Haryo Jati"
+    (byline,) = result["citations"]
+    assert byline["kind"] == "byline" and byline["quote"] == "Author: Haryo Jati" and byline["source"] == "kompas.tv"
+    assert client.predict("Who wrote this article?", api_name="/chat")["refused"] is True  # which of the three?
+
+
+@pytest.mark.slow
 def test_login_is_required_when_auth_is_set(tmp_path):
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
