@@ -10,7 +10,8 @@ from rag.answering import REFUSAL
 from rag.articles import load_articles
 from rag.background import BackgroundIdf
 from rag.bm25 import Tokenizer
-from rag.byline import TOPIC_COVERAGE, BylineQuestion, byline_line, byline_question, clean_topic, topic_coverage
+from rag.byline import (FIELDS, LABELS, MISSING, TOPIC_COVERAGE, BylineQuestion, byline_line, byline_question,
+                        clean_topic, topic_coverage)
 from rag.records import Article, Hit
 from rag.render import passage_html
 
@@ -88,6 +89,11 @@ def test_one_rare_name_does_not_carry_a_topic():
     background = BackgroundIdf.load(tokenizer=tokenizer.version)
     coverage = topic_coverage("gempa di Lombok", "id", [hit], tokenizer, background)
     assert coverage == 0.5 < TOPIC_COVERAGE  # "lombok" outweighs "gempa", but only one of the two stems is there
+
+
+def test_every_field_has_a_label_and_a_refusal_in_both_languages():
+    for language in ("en", "id"):
+        assert set(LABELS[language]) == set(MISSING[language]) == set(FIELDS)
 
 
 def test_byline_line_lists_the_fields_the_article_has():
