@@ -166,8 +166,8 @@ ROW_FEATURES = FEATURES + BACKGROUND_FEATURES
 ARCHIVE_SIZE = "log_archive_chunks"
 
 
-# One more input for trees fitted with it (the collection trees): the logit of the fine-tuned cross-encoder
-# (rag/cross_encoder.py) on the question and its two best evidence windows.
+# One more input for trees fitted with it (`bench/train_answering.py --cross-encoder`; the shipped ones are not): the
+# logit of the fine-tuned cross-encoder (rag/cross_encoder.py) on the question and its two best evidence windows.
 CROSS_ENCODER = "cross_encoder"
 
 

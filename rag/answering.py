@@ -286,7 +286,7 @@ class Answerer:
         if background is None and any(g is not None and g.reads_background for g in (gate, small_gate)):
             background = BackgroundIdf.load(tokenizer=tokenizer.version)
         self.background = background
-        # the cross-encoder, for trees that read its logit (the shipped collection trees): loaded on first use
+        # the cross-encoder, for trees fitted with its logit (none ship: rag/cross_encoder.py): loaded on first use
         # (torch and transformers take ~1 s to import), unless passed in
         if cross_encoder is None and any(g is not None and g.reads_cross_encoder for g in (gate, small_gate)) \
                 and (missing := [str(p) for p in CROSS_ENCODER_WEIGHTS if not p.exists()]):

