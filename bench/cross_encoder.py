@@ -11,12 +11,13 @@ English, answerable and with the gold passage removed (bench/train_answering.py'
 
 Cross-fitted, because the trees must learn how far to trust it from predictions on rows it never saw: two folds by
 question (a question, its English version and its gold-removed copy share a fold); each fold's model scores the
-other fold's rows. With --write both are shipped (rag/cross_encoder_fold{0,1}.safetensors: the app averages them)
+other fold's rows. With --write both are written (rag/cross_encoder_fold{0,1}.safetensors: averaged when read)
 and the valid rows are scored as the app loads them (float16); without, by the same mean in float32. (A third
-model fitted on all train rows was tried and is not what ships: it is sharper than the fold models whose
+model fitted on all train rows was tried and is not what is written: it is sharper than the fold models whose
 out-of-fold logits the trees learn from, and the trees then refused 8% of FacQA valid; bench/RESULTS.md.)
 Writes one logit per row per part (the trainer's row order) into an .npz that `train_answering.py
---cross-encoder` reads as the trees' cross_encoder input.
+--cross-encoder` reads as the trees' cross_encoder input. Measured in session 25 and not adopted (IDK-MRC better,
+news and the seed-article archive worse: bench/RESULTS.md), so neither the weights nor such trees are committed.
 """
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ def main() -> None:
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--out", default="/work/cache/cross_encoder.npz")
     p.add_argument("--write", action="store_true",
-                   help="write the two fold models to rag/ (the app averages them); valid rows are then scored by "
+                   help="write the two fold models to rag/ (averaged when read); valid rows are then scored by "
                         "the written float16 models")
     p.add_argument("--limit", type=int, default=0, help="smoke test: this many rows per part")
     args = p.parse_args()
