@@ -28,6 +28,7 @@ from .answerability import (
     Decision,
     TreeEnsemble,
     answerability_features,
+    count_guard,
     evidence_guard,
 )
 from .background import BackgroundIdf
@@ -333,7 +334,8 @@ class Answerer:
         gate = self.gate_for(filters, chunks)
         if not hits:
             decision = Decision(False, 0.0, 0.5)
-        elif reason := evidence_guard(query, terms, self.tokenizer, hits):
+        elif reason := evidence_guard(query, terms, self.tokenizer, hits) or count_guard(question,
+                                                                                      self._quotes(sentences)):
             decision = Decision(False, 0.0, gate.threshold if gate else 0.5, reason)
         elif gate is None:
             decision = Decision(True, 1.0, 0.0)  # no calibrated model shipped: never refuse silently

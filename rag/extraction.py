@@ -321,6 +321,32 @@ def question_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
     return q.kind, q.focus
 
 
+# A time of day or a duration: dates alone can answer them ("25 Juni 1950 sampai 27 Juli 1953", "pukul 14.00")
+_TIME_OR_DURATION_Q = re.compile(r"\b(?:jam|pukul|lama\w*|what\s+time|how\s+long)\b|\b(?:berapa\w*|how\s+many)\s+"
+                                 r"(?:tahun|bulan|minggu|pekan|hari|abad|dekade|years?|months?|weeks?|days?)\b",
+                                 re.IGNORECASE)
+
+
+def asks_count(question: str) -> bool:
+    """A how-many / how-much question whose answer is a stated quantity (not a time of day or a duration)."""
+    return question_focus(question)[0] == "number" and not _TIME_OR_DURATION_Q.search(question)
+
+
+# A stated quantity: a digit, a number word or its "ke-" form ("keempat anaknya", "kedua negara"), a "se-" unit
+# ("sebulan", "seorang"), a century in Roman numerals ("abad XVII")
+_STATED_NUMBER = re.compile(
+    r"\d|\b(?:ke-?)?(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b|\babad\s+[IVXLC]+\b"
+    r"|\bse(?:bulan|tahun|minggu|pekan|hari|jam|abad|dekade|kali|buah|ekor|orang)\b", re.IGNORECASE)
+
+
+def states_number(text: str, reference_date: str | None = None) -> bool:
+    """Whether `text` states a quantity: calendar dates ("Kamis (18/7/2024)") and "salah satu" ("one of") are
+    not counts. `reference_date` (the article's ISO date) lets yearless dates ("Jumat (19/7)") be recognised."""
+    for m in reversed(find_dates(text, iso_day(reference_date))):
+        text = f"{text[:m.start]} {text[m.end:]}"
+    return bool(_STATED_NUMBER.search(re.sub(r"\bsalah\s+satu\b", " ", text, flags=re.IGNORECASE)))
+
+
 def _kind_and_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
     """Kind and focus from the question words alone (the head noun may still turn "other" into a place)."""
     kind = qtype

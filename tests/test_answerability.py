@@ -13,6 +13,7 @@ from rag.answerability import (
     ROW_FEATURES,
     TreeEnsemble,
     answerability_features,
+    count_guard,
     stated_conversely,
 )
 from rag.background import BackgroundIdf
@@ -112,3 +113,18 @@ def test_trees_pick_their_own_columns_from_a_full_row():
     assert not collection.reads_background and collection.probability(x).shape == (2,)
     with pytest.raises(ValueError, match="columns"):
         small.probability(np.zeros((1, 7)), 4)
+
+
+def test_count_guard_refuses_a_count_the_quotes_do_not_state():
+    """A how-many question over quotes that hold only a date: no count can be given, whatever the trees think."""
+    dated = _hit("Pertemuan Kim Jong-un dengan delegasi Rusia dilakukan di Pyongyang, Kamis (18/7/2024). "
+                 "Korea Utara terus melakukan uji coba rudal balistik.")
+    dated.date = "2024-07-19"
+    quotes = split_hits([dated])
+    assert count_guard("Berapa jumlah tentara yang dikirim ke Rusia?", quotes) == "the sources found state no number"
+    assert count_guard("How many missiles did North Korea test?", quotes) != ""
+    # not a count question, or a count the quotes state: no opinion (the trees decide)
+    assert count_guard("Di mana Kim Jong-un bertemu delegasi Rusia?", quotes) == ""
+    counted = split_hits([_hit("Rusia mengirim 300 tentara ke perbatasan.")])
+    assert count_guard("Berapa jumlah tentara yang dikirim ke Rusia?", counted) == ""
+    assert count_guard("Berapa jumlah tentara yang dikirim ke Rusia?", []) == ""

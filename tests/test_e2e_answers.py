@@ -33,11 +33,9 @@ MORE_UNANSWERABLE = [json.loads(line) for line in
 # "mendiskusikan" sentence, and the gift question is refused (P 0.32; doubted at P 0.49 before): only sentences
 # that hold "memberi(kan)" may give its short answer, so the meeting sentence no longer offers Krivoruchko's name
 # as the gift. The soldiers questions are refused since session 13, the price question since session 15.)
-KNOWN_FAILURES: dict[str, str] = {
-    # session 24: the collection trees refitted on the current extractor (threshold 0.400) doubt it instead of
-    # refusing it; in exchange three of the four confident answers below are refused or doubted now
-    "How many soldiers did Russia send to North Korea?": "doubted, not refused (P 0.45)",
-}
+# (The soldiers questions, doubted by the trees in session 24 (P 0.45 here, 0.36 in the bundled corpus), are refused
+# since session 26 by answerability.count_guard: a how-many question whose quotes state no number.)
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _cases(questions: list[dict]) -> list:
@@ -179,11 +177,7 @@ def test_generative_mode_with_the_packaged_model_is_verified(tmp_path, e5_embedd
 # Putin" reads as the verb, "mengunjungi", the word of the sentence that dates the visit "bulan lalu"; the gift
 # question is refused since session 23's small-archive trees, which read how rare in news the words are that the
 # article lacks ("hadiah"): P 0.21 against 0.22.)
-BUNDLED_FAILURES = {
-    # "tentara" and "dikirim" occur nowhere in the article, but the question sits close to it in embedding space
-    # (max_dense 0.88, the trees' strongest input; its English version, 0.82, is refused at P 0.17)
-    "Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?": "doubted, not refused (P 0.36)",
-}
+BUNDLED_FAILURES: dict[str, str] = {}
 
 
 def _bundled_cases(questions: list[dict]) -> list:

@@ -229,3 +229,37 @@ def test_an_english_subject_is_not_read_as_the_verb():
     """"minister" glosses to "mentri", which looks like me- + "tri": after "the" it is read as a noun."""
     assert extraction._analyse("What did the Russian defence minister say?", None).verbs == {"kata", "nyata"}
     assert extraction._analyse("What did the company want to buy?", None).verbs == {"beli"}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Berapa jumlah tentara Korea Utara yang dikirim ke Rusia?", True),
+    ("How many soldiers did Russia send to North Korea?", True),
+    ("Berapakah harga tiket pesawat itu?", True),
+    # a time of day or a duration, which dates can answer
+    ("Jam berapa gempa itu terjadi?", False),
+    ("Berapa lama Perang Korea berlangsung?", False),
+    ("Berapa tahun ia dipenjara?", False),
+    ("How long did the war last?", False),
+    # not a count
+    ("Kapan Kim Jong-un bertemu Krivoruchko?", False),
+    ("Siapa yang memimpin delegasi Rusia?", False),
+])
+def test_asks_count(question, expected):
+    assert extraction.asks_count(question) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sebanyak 300 tentara dikirim ke perbatasan.", True),
+    ("Ia mengantarkan keempat anaknya menjadi dokter.", True),  # "all four": a number word's ke- form
+    ("Kerja sama antara kedua negara makin kuat.", True),
+    ("Yeon Joo baru sadar sudah sebulan berlalu.", True),
+    ("Candi itu dibangun pada abad XVII.", True),
+    ("Tiga orang tewas dalam kecelakaan itu.", True),
+    # calendar dates and "salah satu" ("one of") count nothing
+    ("Pertemuan dilakukan di Pyongyang, Kamis (18/7/2024).", False),
+    ("Pertemuan itu diungkapkan KCNA, Jumat (19/7).", False),
+    ("Pertemuan dengan salah satu pejabatnya menjadi sinyal berbahaya.", False),
+    ("Korea Utara terus melakukan uji coba rudal balistik.", False),
+])
+def test_states_number(text, expected):
+    assert extraction.states_number(text, "2024-07-19") is expected
