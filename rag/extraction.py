@@ -1164,7 +1164,7 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
         if all(matched[x] or not (toks[x].alpha or toks[x].num) for x in range(c.a, c.b)):
             continue  # nothing new: the question's own words
         f = _features(c, toks, matched, q, sent_match, ctx_match, dateline)
-        if not _fits(kind, f):
+        if f["all_in_q"] or not _fits(kind, f):  # every word the question's own: it answers nothing
             continue
         s, e = toks[c.a].start, toks[c.b - 1].end
         if (s, e) in seen:
