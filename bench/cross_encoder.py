@@ -33,7 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from answer_data import cached_hits, open_index, question_sets, without_article  # noqa: E402
+from answer_data import (  # noqa: E402
+    cached_hits,
+    news_question_sets,
+    open_index,
+    open_news_index,
+    question_sets,
+    without_article,
+)
 from train_answering import TOP, question_fold  # noqa: E402
 
 from rag.bm25 import Tokenizer  # noqa: E402
@@ -44,6 +51,10 @@ TRAIN_PARTS = ("idkmrc_train", "idkmrc_train_en", "facqa_train", "facqa_train_no
                "facqa_train_en_nogold")
 VALID_PARTS = ("idkmrc_valid", "idkmrc_valid_en", "facqa_valid", "facqa_valid_nogold", "facqa_valid_en",
                "facqa_valid_en_nogold")
+# With --news-repeat: the hand-written news questions (bench/data/newsqa_*: a fifth unanswerable) and the
+# answerable ones with their article removed. Trained on, never read by the trees (they have no news rows).
+NEWS_TRAIN_PARTS = ("newsqa_train", "newsqa_train_nogold")
+NEWS_VALID_PARTS = ("newsqa_valid", "newsqa_valid_nogold")
 
 
 def pairs(qa, questions, hits, drop_gold: bool, tok: Tokenizer, scorer: SentenceScorer) -> list[tuple[str, str]]:
@@ -51,7 +62,7 @@ def pairs(qa, questions, hits, drop_gold: bool, tok: Tokenizer, scorer: Sentence
     them (bench/train_answering.answerability_rows)."""
     out = []
     for q, h in zip(questions, hits):
-        top = without_article(h, q["passage_id"], TOP) if drop_gold else h[:TOP]
+        top = without_article(h, q.get("passage_id") or q["article_id"], TOP) if drop_gold else h[:TOP]
         terms = question_terms(q["question"], tok, qa.store.bm25, top)
         sentences = rank_sentences(terms, tok, top, scorer, q["question"])
         out.append(evidence_pair(q["question"], sentences))
@@ -75,6 +86,18 @@ def build_rows(data: Path, args) -> dict[str, tuple[list[tuple[str, str]], np.nd
             np.array([0.0 if q["is_impossible"] else 1.0 for q in qs])
         rows[part] = (pairs(qa, qs, hits, nogold, tok, scorer), labels, [q.get("group", q["id"]) for q in qs])
         print(f"  {part}: {len(qs)} rows", flush=True)
+    if args.news_repeat:
+        nq = open_news_index(args.news_index, data)
+        for part in NEWS_TRAIN_PARTS + NEWS_VALID_PARTS:
+            base = part.removesuffix("_nogold")
+            qs = news_question_sets()[base]
+            nogold = part.endswith("_nogold")
+            hits = cached_hits(nq, base, qs)
+            keep = [i for i, q in enumerate(qs) if q["answerable"] or not nogold]
+            qs, hits = [qs[i] for i in keep], [hits[i] for i in keep]
+            labels = np.array([0.0 if nogold or not q["answerable"] else 1.0 for q in qs])
+            rows[part] = (pairs(nq, qs, hits, nogold, tok, scorer), labels, [q["id"] for q in qs])
+            print(f"  {part}: {len(qs)} rows", flush=True)
     return rows
 
 
@@ -129,6 +152,9 @@ def main() -> None:
                    help="write the two fold models to rag/ (averaged when read); valid rows are then scored by "
                         "the written float16 models")
     p.add_argument("--limit", type=int, default=0, help="smoke test: this many rows per part")
+    p.add_argument("--news-index", default="/work/cache/newsqa/index")
+    p.add_argument("--news-repeat", type=int, default=0,
+                   help="also train on the news questions (NEWS_TRAIN_PARTS), each row this many times per epoch")
     args = p.parse_args()
     torch.set_num_threads(2)
     t0 = time.time()
@@ -136,28 +162,32 @@ def main() -> None:
     print(f"rows in {time.time() - t0:.0f}s", flush=True)
     fold = {part: np.array([question_fold(g, 2) for g in rows[part][2]]) for part in rows}
     out = {part: np.zeros(len(rows[part][0])) for part in rows}
+    train_parts = TRAIN_PARTS + (NEWS_TRAIN_PARTS if args.news_repeat else ())
+    valid_parts = VALID_PARTS + (NEWS_VALID_PARTS if args.news_repeat else ())
     for k in (0, 1):
-        fit_rows = [(part, i) for part in TRAIN_PARTS for i in np.flatnonzero(fold[part] != k)]
+        fit_rows = [(part, i) for part in train_parts for i in np.flatnonzero(fold[part] != k)
+                    for _ in range(args.news_repeat if part in NEWS_TRAIN_PARTS else 1)]
         ce = CrossEncoder.untrained(seed=k, max_length=args.max_length)
         print(f"fold {k}: fitting on {len(fit_rows)} rows", flush=True)
         fit(ce, [rows[part][0][i] for part, i in fit_rows], np.array([rows[part][1][i] for part, i in fit_rows]),
             args.epochs, args.batch_size, args.lr, seed=k)
-        for part in TRAIN_PARTS:  # out of fold: the rows this model did not see
+        for part in train_parts:  # out of fold: the rows this model did not see
             held = np.flatnonzero(fold[part] == k)
             out[part][held] = ce.logits([rows[part][0][i] for i in held])
         if args.write:
             path = CROSS_ENCODER_WEIGHTS[k]
-            ce.save(path, {"trained_on": f"fold {k} of 2 (by question) of {', '.join(TRAIN_PARTS)}",
+            ce.save(path, {"trained_on": f"fold {k} of 2 (by question) of {', '.join(train_parts)}"
+                                         + (f" (news rows x{args.news_repeat})" if args.news_repeat else ""),
                            "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                            "date": time.strftime("%Y-%m-%d")})
             print(f"wrote {path.relative_to(ROOT)}", flush=True)
         else:
-            for part in VALID_PARTS:
+            for part in valid_parts:
                 out[part] += ce.logits(rows[part][0]) / 2
         print(f"fold {k} done at {time.time() - t0:.0f}s", flush=True)
     if args.write:  # valid, scored as the answerer would: both written models (float16), averaged
         written = CrossEncoder.load(CROSS_ENCODER_WEIGHTS)
-        for part in VALID_PARTS:
+        for part in valid_parts:
             out[part] = written.logits(rows[part][0])
     np.savez(args.out, **out)
     print(f"wrote {args.out}")
@@ -166,6 +196,10 @@ def main() -> None:
     print(f"cross-encoder alone, valid AUC: IDK-MRC {roc_auc_score(y_idk, out['idkmrc_valid']):.3f}, "
           f"IDK-MRC en {roc_auc_score(rows['idkmrc_valid_en'][1], out['idkmrc_valid_en']):.3f}, FacQA vs gold "
           f"removed {roc_auc_score(np.r_[rows['facqa_valid'][1], rows['facqa_valid_nogold'][1]], fac):.3f}")
+    if args.news_repeat:
+        news = np.r_[out["newsqa_valid"], out["newsqa_valid_nogold"]]
+        print(f"cross-encoder alone, news valid AUC (answerable vs unanswerable + article removed): "
+              f"{roc_auc_score(np.r_[rows['newsqa_valid'][1], rows['newsqa_valid_nogold'][1]], news):.3f}")
     y_tr = rows["idkmrc_train"][1]
     print(f"out of fold, IDK-MRC train AUC {roc_auc_score(y_tr, out['idkmrc_train']):.3f}")
 
