@@ -17,7 +17,9 @@ model fitted on all train rows was tried and is not what is written: it is sharp
 out-of-fold logits the trees learn from, and the trees then refused 8% of FacQA valid; bench/RESULTS.md.)
 Writes one logit per row per part (the trainer's row order) into an .npz that `train_answering.py
 --cross-encoder` reads as the trees' cross_encoder input. Measured in session 25 and not adopted (IDK-MRC better,
-news and the seed-article archive worse: bench/RESULTS.md), so neither the weights nor such trees are committed.
+news and the seed-article archive worse: bench/RESULTS.md), nor in session 26 with --news-repeat 3 (news better,
+but more unanswerable seed-article questions stated with confidence), so neither the weights nor such trees are
+committed.
 """
 from __future__ import annotations
 
