@@ -450,6 +450,9 @@ def _question_verbs(question: str, toks: list[_Tok], english: bool) -> frozenset
     return frozenset()
 
 
+_EN_KIND = frozenset({"kind", "kinds", "type", "types", "sort", "sorts"})
+
+
 def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Question:
     kind, focus = _kind_and_focus(question, qtype)
     toks = _tokens(question)
@@ -471,7 +474,10 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
                 head = toks[i - 1].low
             j = i + 1
             while j < len(toks) and (toks[j].low in ("nama", "name", "the", "a", "an", "of", "kah", "yang") or
-                                     toks[j].low in _MEASURE or not (toks[j].alpha or toks[j].num)):
+                                     toks[j].low in _MEASURE or not (toks[j].alpha or toks[j].num)
+                                     # English "which Russian ship", "what kind of weapons": the noun comes later
+                                     or (t.low in ("which", "what") and j + 1 < len(toks) and toks[j + 1].alpha
+                                         and not toks[j + 1].cap and (toks[j].cap or toks[j].low in _EN_KIND))):
                 j += 1
             if not head and j < len(toks) and toks[j].alpha:
                 head, after = toks[j].low, j

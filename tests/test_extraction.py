@@ -272,3 +272,14 @@ def test_no_short_answer_made_only_of_the_question_words():
                 "menyerukan kedua negara menawarkan bantuan militer tanpa hambatan.")
     found = extraction.candidates("Di kota mana Putin dan Kim Jong-un menandatangani kesepakatan?", sentence)
     assert all(ans.text != "Kim Jong-un dan Putin" for ans, _ in found)
+
+
+@pytest.mark.parametrize("question, head", [
+    ("Which Russian ship docked in North Korea?", "kapal"),  # not the nationality ("rusia")
+    ("What kind of weapons does North Korea test?", "senjata"),  # not "kind"
+    ("Which Japanese organisation carried out the study?", "organisasi"),
+    ("Which war did Kim Jong-un express support for?", "perang"),  # unchanged
+    ("Which news agency reported the meeting?", "kantor"),  # unchanged: the compound's gloss, head first
+])
+def test_english_which_question_names_its_noun_as_the_head(question, head):
+    assert extraction._analyse(question, None).head == head
