@@ -11,7 +11,9 @@ silent shift.
 NOT SHIPPED (session 25, bench/RESULTS.md): trees reading it gain on IDK-MRC valid (refusal precision 0.807 ->
 0.852 at recall ~0.57) but lose on news: more answerable news questions refused (20% -> 29%), FacQA gold-in-answer
 0.913 -> 0.907, and in the seed-article archive one answerable question refused and two unanswerable ones stated
-with confidence. The answerer computes the logit for any trees fitted with it (answerability.CROSS_ENCODER).
+with confidence. Nor in session 26, retrained with news questions too (bench/cross_encoder.py --news-repeat):
+news improved, but more unanswerable seed-article questions were stated with confidence. The answerer computes
+the logit for any trees fitted with it (answerability.CROSS_ENCODER).
 """
 from __future__ import annotations
 
