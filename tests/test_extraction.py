@@ -283,3 +283,19 @@ def test_no_short_answer_made_only_of_the_question_words():
 ])
 def test_english_which_question_names_its_noun_as_the_head(question, head):
     assert extraction._analyse(question, None).head == head
+
+
+@pytest.mark.parametrize("question", ["Which war did Kim Jong-un express support for?",
+                                      "Perang apa yang didukung Kim Jong-un?"])
+def test_a_which_answer_names_the_head_noun_when_the_sentence_offers_one(question):
+    """The question names the category: "perang Rusia", not the better-placed name "KCNA"."""
+    sentence = ("Menurut KCNA, Kim Jong-un juga mengungkapkan dukungan dan solidaritasnya untuk perang Rusia di "
+                "Ukraina.")
+    ans = extraction.extract_short_answer(question, sentence)
+    assert ans is not None and ans.text.lower().startswith("perang")
+
+
+def test_without_the_head_noun_in_the_sentence_the_other_candidates_stay():
+    sentence = "Korea Utara dituduh memberikan pasokan amunisi dari artileri bagi Rusia."
+    ans = extraction.extract_short_answer("Senjata apa yang dipasok Korea Utara?", sentence)
+    assert ans is not None and "amunisi" in ans.text
