@@ -50,6 +50,11 @@ class ShortAnswer:
     end: int
     kind: str  # "who" | "where" | "when" | "number" | "other"
     score: float
+    # the candidate's origin: "name", "name_core", ..., "date", "number", "paren", "phrase", "object"
+    source: str = ""
+    # a which/what question names the category of its answer ("Kapal apa ...", "Which ship ..."), and this
+    # answer does not name it: the sentence offered no candidate of that category
+    off_category: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -451,6 +456,9 @@ def _question_verbs(question: str, toks: list[_Tok], english: bool) -> frozenset
 
 
 _EN_KIND = frozenset({"kind", "kinds", "type", "types", "sort", "sorts"})
+# "What is/does/was ...": no category word follows the question word
+_EN_AUX = frozenset("is are was were be been am does do did will would can could should may might must has have had"
+                    .split())
 
 
 def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Question:
@@ -479,7 +487,7 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
                                      or (t.low in ("which", "what") and j + 1 < len(toks) and toks[j + 1].alpha
                                          and not toks[j + 1].cap and (toks[j].cap or toks[j].low in _EN_KIND))):
                 j += 1
-            if not head and j < len(toks) and toks[j].alpha:
+            if not head and j < len(toks) and toks[j].alpha and toks[j].low not in _EN_AUX:
                 head, after = toks[j].low, j
             break
     english = glossary and detect_language(question) != "id"
@@ -1176,7 +1184,9 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
         if (s, e) in seen:
             continue
         seen.add((s, e))
-        out.append((ShortAnswer(sentence[s:e], s, e, kind, _score(f, kind)), f))
+        off = bool(kind == "other" and q.head and q.focus in ("phrase", "name")
+                   and not (f.get("head_prefixed") or f.get("has_head")))
+        out.append((ShortAnswer(sentence[s:e], s, e, kind, _score(f, kind), c.source, off), f))
     out.sort(key=lambda x: -x[0].score)
     if kind == "other" and q.head and q.focus in ("phrase", "name"):
         # "Which war ...?" over "... dukungan untuk perang Rusia di Ukraina": when the sentence offers a candidate

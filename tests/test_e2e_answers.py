@@ -129,6 +129,15 @@ def test_english_question_gets_a_short_answer_it_does_not_already_name(qa):
     assert ans.short_answer == "Pyongyang" and ans.lead.startswith("Pyongyang, according to [1]"), ans.lead
 
 
+def test_a_which_question_gets_an_answer_of_the_category_it_names_or_none(qa):
+    """The head noun decides: "perang Rusia" (not the better-placed "KCNA") for "Which war ...?"; no guessed
+    phrase for a ship the article never mentions (the lead quotes instead, when not refused)."""
+    war = qa.ask("Which war did Kim Jong-un express support for?")
+    assert war.short_answer is not None and war.short_answer.lower().startswith("perang"), war.lead
+    ship = qa.ask("Which Russian ship docked in North Korea?")
+    assert ship.refused or ship.short_answer is None, ship.lead
+
+
 def test_follow_up_question_uses_the_conversation(qa):
     first = "Who did Kim meet on 18 July?"
     history = [("user", first), ("assistant", qa.ask(first).text)]

@@ -299,3 +299,12 @@ def test_without_the_head_noun_in_the_sentence_the_other_candidates_stay():
     sentence = "Korea Utara dituduh memberikan pasokan amunisi dari artileri bagi Rusia."
     ans = extraction.extract_short_answer("Senjata apa yang dipasok Korea Utara?", sentence)
     assert ans is not None and "amunisi" in ans.text
+
+
+def test_an_answer_outside_the_category_the_question_names_is_flagged():
+    sentence = "Korea Utara sendiri dituduh memberikan pasokan amunisi dari artileri bagi Rusia."
+    ans = extraction.extract_short_answer("Kapal apa yang berlabuh di Korea Utara?", sentence)
+    assert ans is not None and ans.off_category
+    headed = extraction.extract_short_answer("Which war did Kim Jong-un express support for?",
+                                             "Kim Jong-un mengungkapkan dukungan untuk perang Rusia di Ukraina.")
+    assert headed is not None and not headed.off_category, headed
