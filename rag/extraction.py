@@ -1127,6 +1127,32 @@ def _coverage(q: _Question, toks: list[_Tok]) -> float:
     return hit / len(q.terms)
 
 
+# A role's qualifier: "Wakil Menteri Pertahanan Rusia Aleksey Krivoruchko" is not the "Menteri Pertahanan Rusia"
+_QUALIFIERS = frozenset({"wakil", "wapres", "wagub", "wabup", "mantan", "bekas", "eks", "calon", "plt", "plh",
+                         "deputy", "vice", "former", "ex"})
+
+
+def _title_chain(toks: list[_Tok], c: _Cand) -> list[int]:
+    """Token indices of the title chain that introduces a candidate name: its own leading titles and the
+    capitalised words, titles and parentheses right before it (at most 8), nearest first."""
+    a = c.a
+    while a < c.b and toks[a].low in _TITLES:
+        a += 1  # the candidate may start with its own titles
+    chain = list(range(a - 1, c.a - 1, -1))
+    i = c.a - 1
+    while i >= 0 and a - i <= 8 and (toks[i].cap or toks[i].text in ("(", ")") or toks[i].low in _TITLES):
+        chain.append(i)
+        i -= 1
+    return chain
+
+
+def _qualified_role(toks: list[_Tok], matched: list[bool], c: _Cand) -> bool:
+    """Is the candidate's name introduced by a qualified form of the role the question asks about ("Siapa Menteri
+    Pertahanan Rusia?" over "... Wakil Menteri Pertahanan Rusia Aleksey Krivoruchko")? Its title chain holds a
+    qualifier followed by one of the question's words."""
+    return any(toks[i].low in _QUALIFIERS and i + 1 < len(toks) and matched[i + 1] for i in _title_chain(toks, c))
+
+
 def _reference(reference_date: str | None) -> _dt.date:
     # without the article's date, only used to recognise yearless "(19/7)" as a date; the year is not reported
     return iso_day(reference_date) or _dt.date(2000, 1, 1)
@@ -1169,6 +1195,13 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
             cands += _phrase_candidates(toks, matched, q)
         if q.focus == "verb":
             cands += _object_candidates(toks, anchors)
+    if kind == "who" and not (q.words | q.terms) & _QUALIFIERS:
+        kept = [c for c in cands if not _qualified_role(toks, matched, c)]
+        if len(kept) < len(cands):
+            # the sentence names a qualified holder of the asked role: only a name the role itself introduces
+            # ("Presiden Yudhoyono dan Wakil Presiden Jusuf Kalla") answers; any other name is a guess
+            kept = [c for c in kept if any(toks[i].low in _TITLES and matched[i] for i in _title_chain(toks, c))]
+        cands = kept
     out = []
     seen: set[tuple[int, int]] = set()
     for c in cands:

@@ -308,3 +308,27 @@ def test_an_answer_outside_the_category_the_question_names_is_flagged():
     headed = extraction.extract_short_answer("Which war did Kim Jong-un express support for?",
                                              "Kim Jong-un mengungkapkan dukungan untuk perang Rusia di Ukraina.")
     assert headed is not None and not headed.off_category, headed
+
+
+SEED_MEETING = ("Pertemuan Kim Jong-un dengan delegasi Rusia yang dipimpin Wakil Menteri Pertahanan Rusia Aleksey "
+                "Krivoruchko dilakukan di Pyongyang, Kamis (18/7/2024).")
+
+
+@pytest.mark.parametrize("question", ["Siapa Menteri Pertahanan Rusia?", "Who is Russia's defence minister?"])
+def test_the_deputy_is_not_the_answer_for_the_role_itself_nor_is_another_name(question):
+    """The article names only the deputy minister: no name answers who the minister is (not Krivoruchko, and not
+    Kim Jong-un, the next name in the sentence)."""
+    assert extraction.extract_short_answer(question, SEED_MEETING) is None
+
+
+@pytest.mark.parametrize("question", ["Siapa Wakil Menteri Pertahanan Rusia?",
+                                      "Who is the Russian deputy defence minister?"])
+def test_a_question_about_the_deputy_gets_the_deputy(question):
+    ans = extraction.extract_short_answer(question, SEED_MEETING)
+    assert ans is not None and "Krivoruchko" in ans.text
+
+
+def test_the_role_holder_named_next_to_the_deputy_is_kept():
+    sentence = "Gubernur Ahmad Sutrisno dan Wakil Gubernur Budi Santoso meninjau lokasi banjir, Senin (5/9)."
+    ans = extraction.extract_short_answer("Siapa gubernur yang meninjau lokasi banjir?", sentence)
+    assert ans is not None and "Ahmad Sutrisno" in ans.text
