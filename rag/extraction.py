@@ -1195,7 +1195,7 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
             cands += _phrase_candidates(toks, matched, q)
         if q.focus == "verb":
             cands += _object_candidates(toks, anchors)
-    if kind == "who" and not (q.words | q.terms) & _QUALIFIERS:
+    if (kind == "who" or q.focus == "name") and not (q.words | q.terms) & _QUALIFIERS:
         kept = [c for c in cands if not _qualified_role(toks, matched, c)]
         if len(kept) < len(cands):
             # the sentence names a qualified holder of the asked role: only a name the role itself introduces

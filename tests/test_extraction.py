@@ -314,7 +314,8 @@ SEED_MEETING = ("Pertemuan Kim Jong-un dengan delegasi Rusia yang dipimpin Wakil
                 "Krivoruchko dilakukan di Pyongyang, Kamis (18/7/2024).")
 
 
-@pytest.mark.parametrize("question", ["Siapa Menteri Pertahanan Rusia?", "Who is Russia's defence minister?"])
+@pytest.mark.parametrize("question", ["Siapa Menteri Pertahanan Rusia?", "Who is Russia's defence minister?",
+                                      "What is the name of Russia's defence minister?"])
 def test_the_deputy_is_not_the_answer_for_the_role_itself_nor_is_another_name(question):
     """The article names only the deputy minister: no name answers who the minister is (not Krivoruchko, and not
     Kim Jong-un, the next name in the sentence)."""
