@@ -80,7 +80,10 @@ _PERSON_NOUNS = (r"president|minister|governor|mayor|regent|director|chairman|ch
                  r"candidate|official|judge|lawyer|suspect|victim|journalist|reporter|politician|wife|husband|son|"
                  r"daughter|father|mother|teacher|student|doctor|figure")
 _ANSWER_TYPES = (
-    ("when", re.compile(r"\b(kapan\w*|tanggal berapa|tahun berapa|bulan apa|hari apa|what (year|date|day))\b"
+    # a "kapan saja" / "kapanpun" inside the question means "any time" ("Lewat layanan apa tagihan bisa dibayar
+    # kapan saja?"); opening it, it asks when
+    ("when", re.compile(r"\b(^kapan\w*|(?!kapan\s*pun\b)kapan\w*(?!\w|\s+saja\b)|tanggal berapa|tahun berapa"
+                        r"|bulan apa|hari apa|what (year|date|day))\b"
                         rf"|{_EN_OPENS}when\b", re.I)),
     # "What is the area of ..." asks for a quantity, as "Berapa luas ..." does
     ("number", re.compile(r"\b(berapa\w*|how (many|much|long|far|old|big|large|high|tall|deep|wide|heavy|fast))\b"

@@ -41,6 +41,10 @@ def test_answer_type_from_question_words_in_both_languages():
     assert answer_type("Di manakah pertemuan itu?") == "where"
     assert answer_type("Where did they meet?") == "where"
     assert answer_type("Apa kepanjangan BPS?") == "other"
+    # "kapan saja" / "kapanpun" inside a question is "any time", not the question word; opening it, it asks when
+    assert answer_type("Lewat layanan apa tagihan bisa dibayar kapan saja?") == "other"
+    assert answer_type("Siapa yang boleh datang kapanpun?") == "who"
+    assert answer_type("Kapan saja pasar itu buka?") == "when"
 
 
 @pytest.mark.parametrize("question, expected", [
