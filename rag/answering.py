@@ -29,6 +29,7 @@ from .answerability import (
     TreeEnsemble,
     answerability_features,
     count_guard,
+    when_guard,
     evidence_guard,
 )
 from .background import BackgroundIdf
@@ -334,8 +335,8 @@ class Answerer:
         gate = self.gate_for(filters, chunks)
         if not hits:
             decision = Decision(False, 0.0, 0.5)
-        elif reason := evidence_guard(query, terms, self.tokenizer, hits) or count_guard(question,
-                                                                                      self._quotes(sentences)):
+        elif reason := evidence_guard(query, terms, self.tokenizer, hits) or count_guard(
+                question, self._quotes(sentences)) or when_guard(question, self._quotes(sentences)):
             decision = Decision(False, 0.0, gate.threshold if gate else 0.5, reason)
         elif gate is None:
             decision = Decision(True, 1.0, 0.0)  # no calibrated model shipped: never refuse silently

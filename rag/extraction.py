@@ -352,6 +352,28 @@ def states_number(text: str, reference_date: str | None = None) -> bool:
     return bool(_STATED_NUMBER.search(re.sub(r"\bsalah\s+satu\b", " ", text, flags=re.IGNORECASE)))
 
 
+def asks_when(question: str) -> bool:
+    """A when-question (a date, a year, a time of day: the extractor's "when" kind)."""
+    return question_focus(question)[0] == "when"
+
+
+# Times the extractor's date candidates leave out but a when-question may be answered with: eras ("384 SM",
+# "zaman Majapahit"), "tahun 37", centuries ("abad ke-7"), bare years from 1000 on, and occasions ("ketika ada
+# wisatawan berkunjung", "saat musim panen")
+_ERA_TIME = re.compile(r"\b\d{1,4}\s*(?:SM|M|BC|AD|CE|BCE|Masehi|Hijriah|H)\b"
+                       r"|\b(?:tahun|thn|year)\s+\d{1,4}(?:-?an|s)?\b|\b(?:1\d|20)\d\d(?:-?an|s)?\b"
+                       r"|\b(?:abad|zaman|jaman|era|masa|semasa|ketika|saat|sewaktu|tatkala)\b|\bcentur(?:y|ies)\b",
+                       re.IGNORECASE)
+
+
+def states_time(text: str, reference_date: str | None = None) -> bool:
+    """Whether `text` states a time a when-question could be answered with: a date, a year, a month, a weekday, a
+    time of day, a relative date ("kemarin", "bulan lalu"), an era or a century."""
+    if _ERA_TIME.search(text):
+        return True
+    return bool(_date_candidates(text, _tokens(text), _reference(reference_date), iso_day(reference_date) is not None))
+
+
 def _kind_and_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
     """Kind and focus from the question words alone (the head noun may still turn "other" into a place)."""
     kind = qtype

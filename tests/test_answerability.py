@@ -15,6 +15,7 @@ from rag.answerability import (
     answerability_features,
     count_guard,
     stated_conversely,
+    when_guard,
 )
 from rag.background import BackgroundIdf
 from rag.bm25 import Tokenizer
@@ -128,3 +129,17 @@ def test_count_guard_refuses_a_count_the_quotes_do_not_state():
     counted = split_hits([_hit("Rusia mengirim 300 tentara ke perbatasan.")])
     assert count_guard("Berapa jumlah tentara yang dikirim ke Rusia?", counted) == ""
     assert count_guard("Berapa jumlah tentara yang dikirim ke Rusia?", []) == ""
+
+
+def test_when_guard_refuses_a_time_the_quotes_do_not_state():
+    """A when-question over quotes that date nothing: no date can be given (bench/count_guard.py --guard when)."""
+    undated = split_hits([_hit("Korea Utara terus melakukan uji coba rudal balistik. Kedua negara membantah "
+                               "adanya perjanjian persenjataan tersebut.")])
+    assert when_guard("Kapan uji coba rudal terakhir Korea Utara?", undated) == "the sources found state no date"
+    assert when_guard("When did North Korea last test a missile?", undated) != ""
+    assert when_guard("Apa yang diuji Korea Utara?", undated) == ""  # not a when-question: the trees decide
+    for dated in ("Korea Utara menguji rudal balistik, Kamis (18/7/2024).", "Uji coba itu dilakukan pada 1998.",
+                  "Rudal itu dikembangkan pada zaman Kim Il-sung.", "Ajaran itu muncul pada abad ke-7.",
+                  "Musik itu tercipta pada tahun 1970an.", "Filsuf itu hidup pada 384 SM."):
+        assert when_guard("Kapan uji coba rudal terakhir Korea Utara?", split_hits([_hit(dated)])) == "", dated
+    assert when_guard("Kapan uji coba rudal terakhir Korea Utara?", []) == ""
