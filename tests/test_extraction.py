@@ -333,3 +333,23 @@ def test_the_role_holder_named_next_to_the_deputy_is_kept():
     sentence = "Gubernur Ahmad Sutrisno dan Wakil Gubernur Budi Santoso meninjau lokasi banjir, Senin (5/9)."
     ans = extraction.extract_short_answer("Siapa gubernur yang meninjau lokasi banjir?", sentence)
     assert ans is not None and "Ahmad Sutrisno" in ans.text
+
+
+def test_a_person_the_question_names_by_one_word_is_not_its_answer():
+    sentence = ("Krivoruchko menjadi pejabat tinggi militer Rusia pertama yang mengunjungi Korea Utara, setelah "
+                "Presiden Rusia Vladimir Putin bulan lalu.")
+    ans = extraction.extract_short_answer(
+        "Who was the first senior Russian military official to visit North Korea after Putin?", sentence)
+    assert ans is not None and ans.text == "Krivoruchko"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # a two-word name may share its surname with the answer
+    ("Siapakah nama istri Presiden Hosni Mubarak?", "Istri Presiden Hosni Mubarak, Suzanne Mubarak, hadir.",
+     "Suzanne Mubarak"),
+    # asking for a full name or who someone is: the answer ends with the name asked about
+    ("Siapakah nama lengkap Balawan?", "Gitaris I Wayan Balawan tampil di Jakarta.", "I Wayan Balawan"),
+])
+def test_the_answer_may_end_with_a_name_of_the_question_when_it_asks_for_it(question, sentence, expected):
+    ans = extraction.extract_short_answer(question, sentence)
+    assert ans is not None and expected in ans.text, ans
