@@ -29,8 +29,9 @@ from .answerability import (
     TreeEnsemble,
     answerability_features,
     count_guard,
-    when_guard,
     evidence_guard,
+    life_event_doubt,
+    when_guard,
 )
 from .background import BackgroundIdf
 from .bm25 import Bm25Index, Tokenizer
@@ -346,6 +347,8 @@ class Answerer:
                                                           self.background if gate.reads_background else None),
                                    chunks,
                                    self.cross_encoder().logit(query, sentences) if gate.reads_cross_encoder else None)
+            if decision.answerable and (doubt := life_event_doubt(question, self._quotes(sentences))):
+                decision = replace(decision, doubt=doubt)
         return Evidence(question, language, query, hits, sentences, decision, terms)
 
     def cross_encoder(self) -> CrossEncoder:

@@ -14,6 +14,7 @@ from rag.answerability import (
     TreeEnsemble,
     answerability_features,
     count_guard,
+    life_event_doubt,
     stated_conversely,
     when_guard,
 )
@@ -143,3 +144,16 @@ def test_when_guard_refuses_a_time_the_quotes_do_not_state():
                   "Musik itu tercipta pada tahun 1970an.", "Filsuf itu hidup pada 384 SM."):
         assert when_guard("Kapan uji coba rudal terakhir Korea Utara?", split_hits([_hit(dated)])) == "", dated
     assert when_guard("Kapan uji coba rudal terakhir Korea Utara?", []) == ""
+
+
+def test_life_event_doubt_when_no_quote_mentions_the_birth_or_death_asked_about():
+    meeting = split_hits([_hit("Pertemuan Kim Jong-un dengan delegasi Rusia yang dipimpin Aleksey Krivoruchko "
+                               "dilakukan di Pyongyang, Kamis (18/7/2024).")])
+    assert life_event_doubt("Where was Aleksey Krivoruchko born?", meeting) != ""
+    assert life_event_doubt("Di mana Krivoruchko meninggal?", meeting) != ""
+    assert life_event_doubt("Di mana Kim Jong-un bertemu Krivoruchko?", meeting) == ""  # no life event asked
+    assert life_event_doubt("Kapan Krivoruchko lahir?", meeting) == ""  # "when": dates of a life often lack the word
+    born = split_hits([_hit("Krivoruchko lahir di Novosibirsk pada 1975.")])
+    assert life_event_doubt("Where was Aleksey Krivoruchko born?", born) == ""
+    died = split_hits([_hit("Ia wafat di Moskow.")])
+    assert life_event_doubt("Where did he die?", died) == ""

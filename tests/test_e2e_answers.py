@@ -106,10 +106,9 @@ def test_seed_question_the_article_cannot_answer_is_refused(qa, q):
 # "born" ("lahir") is missing from the quoted sentence, yet its full name, a place and high scores outweigh it.
 # (Session 24's refit doubts "Where was Kim Jong-un born?" at P 0.49, "Di mana Krivoruchko lahir?" at 0.44 and
 # "Apa nama kapal selam baru Korea Utara?" at 0.48; a predicate check measured on train did not separate them from
-# answerable questions: bench/RESULTS.md, session 24.)
-STATED_WITH_CONFIDENCE: dict[str, str] = {
-    "Where was Aleksey Krivoruchko born?": "'Pyongyang' at P 0.85 (the meeting's place, not a birthplace)",
-}
+# answerable questions: bench/RESULTS.md, session 24.) Since session 27 that one ("Pyongyang", P 0.85) is doubted by
+# answerability.life_event_doubt: no quote mentions a birth.
+STATED_WITH_CONFIDENCE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("q", [
