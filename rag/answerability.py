@@ -285,9 +285,9 @@ def life_event_doubt(question: str, quotes: Sequence[Sentence]) -> str:
     """A reason to doubt the answer to "where was X born / did X die" when no quote mentions a birth or a death,
     or "". The meeting's place is no birthplace: "Where was Aleksey Krivoruchko born?" -> "Pyongyang" was stated at
     P 0.85. Doubt, not refusal: measured on train over the best 4 quotes (throwaway script, session 27), it fires on
-    7 of 100 answerable and 14 of 99 unanswerable IDK-MRC such questions in a collection (the gold article alone:
-    10 of 97 and 42 of 86), on none of the 10 answerable FacQA and news ones. Not for "when": Wikipedia dates a life
-    "(384 SM – 322 SM)" without the word."""
+    10 of 99 answerable and 16 of 99 unanswerable IDK-MRC such questions in a collection (the gold article alone:
+    12 of 96 and 45 of 86), on none of the 7 answerable FacQA and news ones (on 4 of their 7 gold-removed copies).
+    Not for "when": Wikipedia dates a life "(384 SM – 322 SM)" without the word."""
     if not quotes or question_focus(question)[0] != "where":
         return ""
     words = {w.lower() for w in _WORD.findall(question)}
