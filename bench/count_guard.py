@@ -6,7 +6,8 @@ The count guard refuses a how-many / how-much question (extraction.asks_count) w
 `max_quotes` sentences) state no number (extraction.states_number); the when guard a when-question
 (extraction.asks_when) whose quotes state no time (extraction.states_time). They are meant for small archives, where
 the trees were fitted on few rows and the best sentences may count or date nothing at all; in a collection some
-passage nearly always holds a number or a date. Two regimes per question set, from the cached hits (bench/answer_data.py):
+passage nearly always holds a number or a date. Two regimes per question set, from the cached hits
+(bench/answer_data.py):
   collection  the top 5 hits of the whole index (and, for FacQA and the news questions, with the gold article
               removed: a story the archive lacks, so unanswerable)
   gold only   only the gold article's hits (up to 5): what a one-article archive retrieves
