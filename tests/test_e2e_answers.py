@@ -137,6 +137,11 @@ def test_a_which_question_gets_an_answer_of_the_category_it_names_or_none(qa):
     assert ship.refused or ship.short_answer is None, ship.lead
 
 
+def test_a_why_question_leads_with_the_quote_not_a_cut_phrase(bundled):
+    ans = bundled.ask("Mengapa pertemuan itu menjadi sinyal berbahaya bagi Amerika Serikat?")
+    assert ans.refused or (ans.short_answer is None and "[1]" in ans.lead), ans.lead
+
+
 def test_follow_up_question_uses_the_conversation(qa):
     first = "Who did Kim meet on 18 July?"
     history = [("user", first), ("assistant", qa.ask(first).text)]

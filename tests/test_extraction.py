@@ -353,3 +353,13 @@ def test_a_person_the_question_names_by_one_word_is_not_its_answer():
 def test_the_answer_may_end_with_a_name_of_the_question_when_it_asks_for_it(question, sentence, expected):
     ans = extraction.extract_short_answer(question, sentence)
     assert ans is not None and expected in ans.text, ans
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Mengapa Korea Utara dituduh memasok amunisi?", True), ("Bagaimana hubungan kedua negara?", True),
+    ("Why did Kim meet Krivoruchko?", True), ("How did the meeting end?", True),
+    ("How many soldiers were sent?", False), ("How long did the meeting last?", False),
+    ("Siapa yang memimpin delegasi Rusia?", False),
+])
+def test_asks_why_or_how(question, expected):
+    assert extraction.asks_why_or_how(question) is expected
