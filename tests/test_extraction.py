@@ -363,3 +363,13 @@ def test_the_answer_may_end_with_a_name_of_the_question_when_it_asks_for_it(ques
 ])
 def test_asks_why_or_how(question, expected):
     assert extraction.asks_why_or_how(question) is expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Apa itu wiracarita Mahabharata?", True), ("Apa yang dimaksud dengan zaman Meiji?", True),
+    ("Apa pengertian seni?", True), ("What is an alkane?", True),
+    ("Apa itu KCNA?", False), ("What is NATO?", False),  # an acronym's expansion is a short answer
+    ("What is the capital of France?", False), ("Apa yang dibahas Kim Jong-un?", False),
+])
+def test_asks_definition(question, expected):
+    assert extraction.asks_definition(question) is expected
