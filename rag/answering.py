@@ -334,10 +334,11 @@ class Answerer:
         sentences = rank_sentences(terms, self.tokenizer, hits, self.scorer, query) if hits else []
         chunks = searchable_chunks(self.retriever.store.bm25, filters)
         gate = self.gate_for(filters, chunks)
+        quotes = self._quotes(sentences)
         if not hits:
             decision = Decision(False, 0.0, 0.5)
-        elif reason := evidence_guard(query, terms, self.tokenizer, hits) or count_guard(
-                question, self._quotes(sentences)) or when_guard(question, self._quotes(sentences)):
+        elif reason := (evidence_guard(query, terms, self.tokenizer, hits) or count_guard(question, quotes)
+                        or when_guard(question, quotes)):
             decision = Decision(False, 0.0, gate.threshold if gate else 0.5, reason)
         elif gate is None:
             decision = Decision(True, 1.0, 0.0)  # no calibrated model shipped: never refuse silently
@@ -347,7 +348,7 @@ class Answerer:
                                                           self.background if gate.reads_background else None),
                                    chunks,
                                    self.cross_encoder().logit(query, sentences) if gate.reads_cross_encoder else None)
-            if decision.answerable and (doubt := life_event_doubt(question, self._quotes(sentences))):
+            if decision.answerable and (doubt := life_event_doubt(question, quotes)):
                 decision = replace(decision, doubt=doubt)
         return Evidence(question, language, query, hits, sentences, decision, terms)
 
@@ -511,10 +512,10 @@ class Answerer:
         # qtype left to the extractor: it corrects answer_type for "-kah" forms and "di kota manakah" (where).
         # The glossary only changes English questions; asking without it otherwise reuses the memoised result
         # the sentence scorer already computed for this sentence.
+        if asks_why_or_how(ev.question) or asks_definition(ev.question):
+            return None  # a reason, a manner or a description: the quote answers, not a phrase cut from it
         short = extract_short_answer(ev.question, best.text, best.context, best.hit.date,
                                      glossary=ev.language != "id")
-        if short is not None and (asks_why_or_how(ev.question) or asks_definition(ev.question)):
-            return None  # a reason, a manner or a description: the quote answers, not a phrase cut from it
         if short is not None and short.off_category and short.source == "phrase":
             # "Which Russian ship docked ...?" -> "sendiri dituduh memberikan pasokan amunisi": a common-noun phrase
             # that is not of the category the question names is a guess; lead with the quote instead. Such guesses
