@@ -7,7 +7,8 @@ small-archive trees decide) and the seed article among 300 FacQA passages and 30
 (tests/fixtures; the collection trees decide). Questions: JSON lines {question, answerable, answers?}. An answer is
 right when its lead holds one of `answers` (the short answer when there is one, else the lead's quote). Verdicts:
 right / wrong, stated or doubted (the "may not answer" frame), refused. For fresh questions written before a run:
-asking them again after a change turns them into tuning data.
+asking them again after a change turns them into tuning data; `--counts-only` prints the verdict counts alone, so
+a sealed set can be asked before and after a session's changes without anyone reading its questions' answers.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def verdict(ans, q: dict) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--questions", default=str(ROOT / "bench" / "data" / "seed_fresh_s26.jsonl"))
+    p.add_argument("--counts-only", action="store_true", help="print only the verdict counts (a sealed set)")
     args = p.parse_args()
     questions = [json.loads(line) for line in Path(args.questions).read_text().splitlines() if line.strip()]
     folder = Path(tempfile.mkdtemp(prefix="seed-questions-"))
@@ -54,8 +56,9 @@ def main() -> None:
             ans = qa.ask(q["question"])
             v = verdict(ans, q)
             counts[("answerable" if q["answerable"] else "unanswerable", v)] += 1
-            print(f"- {'A' if q['answerable'] else 'U'} {v:13s} P {ans.answerable:.2f}  {q['question']} -> "
-                  f"{ans.short_answer!r}{'  (' + ans.note + ')' if ans.note else ''}")
+            if not args.counts_only:
+                print(f"- {'A' if q['answerable'] else 'U'} {v:13s} P {ans.answerable:.2f}  {q['question']} -> "
+                      f"{ans.short_answer!r}{'  (' + ans.note + ')' if ans.note else ''}")
         print()
         for (label, v), n in sorted(counts.items()):
             print(f"{label}: {v} {n}")
