@@ -507,13 +507,13 @@ class Answerer:
         return news[: self.max_quotes]
 
     def _short_answer(self, ev: Evidence, best: Sentence) -> ShortAnswer | None:
-        from .extraction import asks_definition, asks_why_or_how, extract_short_answer
+        from .extraction import asks_definition, asks_purpose, asks_why_or_how, extract_short_answer
 
         # qtype left to the extractor: it corrects answer_type for "-kah" forms and "di kota manakah" (where).
         # The glossary only changes English questions; asking without it otherwise reuses the memoised result
         # the sentence scorer already computed for this sentence.
-        if asks_why_or_how(ev.question) or asks_definition(ev.question):
-            return None  # a reason, a manner or a description: the quote answers, not a phrase cut from it
+        if asks_why_or_how(ev.question) or asks_purpose(ev.question) or asks_definition(ev.question):
+            return None  # a reason, a manner, a purpose or a description: the quote answers, not a phrase from it
         short = extract_short_answer(ev.question, best.text, best.context, best.hit.date,
                                      glossary=ev.language != "id")
         if short is not None and short.off_category and short.source == "phrase":

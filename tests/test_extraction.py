@@ -274,8 +274,19 @@ def test_no_short_answer_made_only_of_the_question_words():
     assert all(ans.text != "Kim Jong-un dan Putin" for ans, _ in found)
 
 
+def test_no_short_answer_made_only_of_an_english_questions_words():
+    """The same echo across languages: "South Korea and Japan" is glossed to "korea", "selatan", "jepang", and its
+    "and" to "dan", so "Korea Selatan dan Jepang" is all the question's own."""
+    sentence = ("Bagi Korea Selatan dan Jepang, Korea Utara terus memberikan ancaman dengan terus-menerus melakukan "
+                "uji coba rudal balistik.")
+    found = extraction.candidates("What do South Korea and Japan see as a continuing threat?", sentence)
+    assert found and all(ans.text != "Korea Selatan dan Jepang" for ans, _ in found)
+
+
 @pytest.mark.parametrize("question, head", [
     ("Which Russian ship docked in North Korea?", "kapal"),  # not the nationality ("rusia")
+    ("What North Korean weapons activity worries Japan?", "senjata"),  # past a run of capitalised words
+    ("Which South Korean newspaper reported it?", "surat"),  # "surat kabar", head first
     ("What kind of weapons does North Korea test?", "senjata"),  # not "kind"
     ("Which Japanese organisation carried out the study?", "organisasi"),
     ("Which war did Kim Jong-un express support for?", "perang"),  # unchanged
@@ -366,6 +377,17 @@ def test_asks_why_or_how(question, expected):
 
 
 @pytest.mark.parametrize("question, expected", [
+    ("Menurut KCNA, kerja sama kedua negara bertujuan untuk apa?", True), ("Apa fungsi utama usus besar?", True),
+    ("Apakah tujuan dibentuknya Kaum Quaker?", True), ("What is the purpose of the visit?", True),
+    ("What was the treaty signed for?", False),  # not caught: "for" at the end is also "for whom/which"
+    ("Ke manakah tujuan pesawat Kolombia itu?", False),  # a destination, a place
+    ("Apakah alat yang digunakan untuk mengukur gelombang radio?", False),  # a name: "Radar"
+])
+def test_asks_purpose(question, expected):
+    assert extraction.asks_purpose(question) is expected
+
+
+@pytest.mark.parametrize("question, expected", [
     ("Apa itu wiracarita Mahabharata?", True), ("Apa yang dimaksud dengan zaman Meiji?", True),
     ("Apa pengertian seni?", True), ("What is an alkane?", True),
     ("Apa itu KCNA?", False), ("What is NATO?", False),  # an acronym's expansion is a short answer
@@ -373,3 +395,14 @@ def test_asks_why_or_how(question, expected):
 ])
 def test_asks_definition(question, expected):
     assert extraction.asks_definition(question) is expected
+
+
+@pytest.mark.parametrize("question", ["Apa yang dituduhkan kepada Korea Utara?",
+                                      "Apa yang dituduhkan dipasok Korea Utara kepada Rusia untuk perang di Ukraina?"])
+def test_an_emphatic_particle_does_not_cut_the_passive_subject(question):
+    """"Korea Utara sendiri dituduh ...": the passive subject is "Korea Utara" (the question's own name, so no
+    answer), not "Utara sendiri"; "sendiri" alone is no answer either: what it is accused of is."""
+    sentence = ("Korea Utara sendiri dituduh memberikan pasokan amunisi dari artileri bagi Rusia untuk digunakan di "
+                "perang Ukraina.")
+    ans = extraction.extract_short_answer(question, sentence)
+    assert ans is not None and "pasokan amunisi" in ans.text, ans
