@@ -479,7 +479,12 @@ class Answerer:
         """The LLM-free answer: short answer (when extractable) + verbatim quotes with [n], outlet and date."""
         quotes = self._quotes(ev.sentences)
         best = quotes[0]
+        from .extraction import titled_guess
+
         short = self._short_answer(ev, best)
+        if short is not None and ev.decision.answerable and titled_guess(ev.question, short, ev.language != "id"):
+            ev = replace(ev, decision=replace(ev.decision, doubt="the short answer is a titled name of another kind "
+                                                                 "than the one asked for"))
         citations = [_citation(n, s) for n, s in enumerate(quotes, 1)]
         lang = ev.language
         first = f"{_ACCORDING[lang]} {attribution(1, best.hit, lang)}: “{_one_line(best.text)}”"

@@ -406,3 +406,15 @@ def test_an_emphatic_particle_does_not_cut_the_passive_subject(question):
                 "perang Ukraina.")
     ans = extraction.extract_short_answer(question, sentence)
     assert ans is not None and "pasokan amunisi" in ans.text, ans
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # a titled person for a submarine: a guess (shown doubted)
+    ("Apa nama kapal selam baru Korea Utara?",
+     "Menteri Luar Negeri Korea Selatan Ban Ki-Moon menyatakan optimistis perundingan enam negara akan berhasil.", True),
+    # a position is asked for: the title is the answer
+    ("Apakah jabatan Erkki Tuomioja?", "Menteri Luar Negeri Finlandia Erkki Tuomioja tiba di Jakarta.", False),
+])
+def test_titled_guess(question, sentence, expected):
+    ans = extraction.extract_short_answer(question, sentence)
+    assert ans is not None and extraction.titled_guess(question, ans) is expected, ans
