@@ -166,8 +166,8 @@ def run_evidence(args) -> None:
                                                   if (q["language"] == "id") == (lang == "id")], scorer)
     print("VALID " + "   ".join(f"{k} {_fmt(v)}" for k, v in valid.items()) + "   (top1/window/top2/top4/top passage)")
     if args.write:
-        scorer.info = {"trained_on": "FacQA train (id) + 280 translated en + 360 hand-written news questions "
-                                     f"(weight {NEWS_WEIGHT}); top-5 hybrid hits",
+        scorer.info = {"trained_on": f"FacQA train (id) + 280 translated en + {len(news_train)} hand-written news "
+                                     f"questions (weight {NEWS_WEIGHT}); top-5 hybrid hits",
                        "C": best[1], "date": time.strftime("%Y-%m-%d"),
                        **{f"valid_{k}": _fmt(v) for k, v in valid.items()}}
         scorer.save()
