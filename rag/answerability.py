@@ -37,6 +37,7 @@ from .query import (
 )
 from .ranking import QueryTerms, answer_evidence
 from .records import Hit
+from .trees import as_arrays, as_lists, from_sklearn, probabilities
 
 DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
 # Trees fitted on questions asked of small archives, reading ARCHIVE_SIZE too (see SMALL_ARCHIVE_CHUNKS)
@@ -447,7 +448,7 @@ class TreeEnsemble:
             raise ValueError("answerability model was trained on other features; "
                              "retrain with bench/train_answering.py")
         self.features = tuple(features)
-        self.trees = [{k: np.asarray(v) for k, v in t.items()} for t in trees]
+        self.trees = as_arrays(trees)
         self.init = float(init)
         self.learning_rate = float(learning_rate)
         self.threshold = float(threshold)
@@ -492,21 +493,7 @@ class TreeEnsemble:
 
     def probability(self, x: np.ndarray, archive_chunks: int | Sequence[int] | None = None,
                     pair_logit: float | Sequence[float] | None = None) -> np.ndarray:
-        # sklearn's trees compare float32 inputs (it casts X) with float64 thresholds: read x as it did, or a value
-        # between two float32 neighbours of a threshold takes the other branch
-        x = self.model_input(x, archive_chunks, pair_logit).astype(np.float32).astype(np.float64)
-        raw = np.full(len(x), self.init)
-        for t in self.trees:
-            node = np.zeros(len(x), dtype=np.int64)
-            left, right, feat, thr, value = t["left"], t["right"], t["feature"], t["threshold"], t["value"]
-            for _ in range(64):
-                inner = left[node] >= 0
-                if not inner.any():
-                    break
-                go_left = x[np.arange(len(x)), np.maximum(feat[node], 0)] <= thr[node]
-                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
-            raw += self.learning_rate * value[node]
-        return 1.0 / (1.0 + np.exp(-raw))
+        return probabilities(self.trees, self.init, self.learning_rate, self.model_input(x, archive_chunks, pair_logit))
 
     def decide(self, x: np.ndarray, archive_chunks: int | None = None, pair_logit: float | None = None) -> Decision:
         p = float(self.probability(x, archive_chunks, pair_logit)[0])
@@ -516,7 +503,7 @@ class TreeEnsemble:
         path.write_text(json.dumps({"features": list(self.features), "init": self.init,
                                     "learning_rate": self.learning_rate, "threshold": self.threshold,
                                     "info": self.info, "lexicon": self.lexicon,
-                                    "trees": [{k: v.tolist() for k, v in t.items()} for t in self.trees]}),
+                                    "trees": as_lists(self.trees)}),
                         encoding="utf-8")
 
     @classmethod
@@ -530,11 +517,5 @@ class TreeEnsemble:
                      lexicon: Mapping[str, float] | None = None,
                      features: Sequence[str] = FEATURES) -> TreeEnsemble:
         """Export a fitted binary sklearn GradientBoostingClassifier (log-loss) fitted on columns `features`."""
-        trees = []
-        for est in model.estimators_[:, 0]:
-            t = est.tree_
-            trees.append({"left": t.children_left.tolist(), "right": t.children_right.tolist(),
-                          "feature": t.feature.tolist(), "threshold": t.threshold.tolist(),
-                          "value": t.value[:, 0, 0].tolist()})
-        prior = float(model.init_.class_prior_[1])
-        return cls(trees, math.log(prior / (1 - prior)), model.learning_rate, threshold, features, info, lexicon)
+        trees, init, learning_rate = from_sklearn(model)
+        return cls(trees, init, learning_rate, threshold, features, info, lexicon)
