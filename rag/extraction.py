@@ -393,6 +393,20 @@ def asks_definition(question: str) -> bool:
     return bool(_DEFINITION_Q.search(question)) and not any(t.acro and len(t.text) >= 2 for t in _tokens(question))
 
 
+def asks_acronym(question: str) -> bool:
+    """"What is KCNA?", "Apa itu NATO?": a definition question about an acronym, answered by its expansion."""
+    return bool(_DEFINITION_Q.search(question)) and any(t.acro and len(t.text) >= 2 for t in _tokens(question))
+
+
+def _beside_acronym(toks: list[_Tok], c: _Cand, acronyms: frozenset[str]) -> bool:
+    """The candidate stands right next to an asked acronym: "Kantor Berita Korea Utara, KCNA", "... (KCNA)",
+    "KCNA (Korean Central News Agency)"."""
+    after = [i for i in (c.b, c.b + 1) if i < len(toks)]
+    before = [i for i in (c.a - 1, c.a - 2) if i >= 0]
+    return any(toks[i].text in acronyms and all(toks[j].text in ",(" for j in range(c.b, i)) for i in after) or \
+        any(toks[i].text in acronyms and all(toks[j].text in ",(" for j in range(i + 1, c.a)) for i in before)
+
+
 def asks_when(question: str) -> bool:
     """A when-question (a date, a year, a time of day: the extractor's "when" kind)."""
     return question_focus(question)[0] == "when"
@@ -431,7 +445,7 @@ def _kind_and_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
     if kind == "when" and re.search(r"\b(tahun|year)\b", low):
         focus = "year"
     if kind == "other":
-        if _EXPANSION.search(question):
+        if _EXPANSION.search(question) or asks_acronym(question):
             focus = "expansion"
         elif re.search(r"\b(nama|name|called|judul|title|julukan)\b", low):
             focus = "name"
@@ -1296,6 +1310,10 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
             cands += _phrase_candidates(toks, matched, q)
         if q.focus == "verb":
             cands += _object_candidates(toks, anchors)
+    if q.focus == "expansion" and asks_acronym(question):
+        # "What is KCNA?": only a phrase standing beside the acronym expands it ("Kantor Berita Korea Utara, KCNA"),
+        # not another name of a sentence that mentions it ("... pernyataan KCNA dikutip dari Korea JoongAng Daily")
+        cands = [c for c in cands if _beside_acronym(toks, c, frozenset(q.acronyms))]
     if (kind == "who" or q.focus == "name") and not (q.words | q.terms) & _QUALIFIERS:
         kept = [c for c in cands if not _qualified_role(toks, matched, c)]
         if len(kept) < len(cands):

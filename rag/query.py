@@ -85,11 +85,12 @@ _ANSWER_TYPES = (
     ("when", re.compile(r"\b(^kapan\w*|(?!kapan\s*pun\b)kapan\w*(?!\w|\s+saja\b)|tanggal berapa|tahun berapa"
                         r"|bulan apa|hari apa|what (year|date|day))\b"
                         rf"|{_EN_OPENS}when\b", re.I)),
-    # "What is the area of ..." asks for a quantity, as "Berapa luas ..." does
+    # "What is the area of ...", "What is the estimated dollar value of ..." ask for a quantity, as "Berapa luas ..."
+    # does; the quantity word in lower case ("Regulation Number 12" names a regulation)
     ("number", re.compile(r"\b(berapa\w*|how (many|much|long|far|old|big|large|high|tall|deep|wide|heavy|fast))\b"
-                          r"|\bwhat(\s+\w+){0,3}?\s+(prices?|costs?|value|amount|number|population|total|area|length|"
-                          r"height|distance|size|percentage|percent|proportion|rate|salary|budget|fee|width|depth|"
-                          r"weight|temperature|age|capacity|elevation|altitude|volume)\b", re.I)),
+                          r"|\bwhat(\s+\w+){0,4}?\s+(?-i:(prices?|costs?|value|amount|number|population|total|area|"
+                          r"length|height|distance|size|percentage|percent|proportion|rate|salary|budget|fee|width|"
+                          r"depth|weight|temperature|age|capacity|elevation|altitude|volume))\b", re.I)),
     ("who", re.compile(rf"\b(siapa\w*)\b|{_EN_OPENS}(who|whom|whose)\b"
                        r"|\bwhat\s+(is|was|are|were)\s+the\s+names?\s+of\s+(the\s+)?(\w+\s+){0,3}?"
                        rf"({_PERSON_NOUNS})\b"

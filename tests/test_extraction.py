@@ -418,3 +418,15 @@ def test_an_emphatic_particle_does_not_cut_the_passive_subject(question):
 def test_titled_guess(question, sentence, expected):
     ans = extraction.extract_short_answer(question, sentence)
     assert ans is not None and extraction.titled_guess(question, ans) is expected, ans
+
+
+@pytest.mark.parametrize("question", ["What is KCNA?", "Apa itu KCNA?"])
+def test_an_acronym_question_is_answered_by_the_phrase_beside_the_acronym(question):
+    """Not by another name of a sentence that mentions the acronym ("Korea JoongAng Daily")."""
+    assert extraction.asks_acronym(question) and not extraction.asks_definition(question)
+    beside = extraction.extract_short_answer(
+        question, "Pertemuan tersebut diungkapkan oleh Kantor Berita Korea Utara, KCNA, Jumat (19/7/2024).")
+    assert beside is not None and beside.text == "Kantor Berita Korea Utara"
+    quoted = extraction.extract_short_answer(
+        question, "“Kerja sama itu penting,” bunyi pernyataan KCNA dikutip dari Korea JoongAng Daily.")
+    assert quoted is None

@@ -52,6 +52,8 @@ def test_answer_type_from_question_words_in_both_languages():
     ("What is the area of Flores Island?", "number"), ("What was the price of the missiles?", "number"),
     ("What is the current population of Jiangsu Province?", "number"),
     ("By what percentage did the costs rise?", "number"),
+    ("What is the estimated dollar value of the technology?", "number"),  # four words before the quantity
+    ("What does Trade Minister Regulation Number 12 regulate?", "other"),  # "Number" names the regulation
     ("What is the name of the ship?", "other"), ("Which country has the largest area?", "other"),
     # an English who/when/where further on starts a clause; the question is typed as its Indonesian original
     ("Who did Mubarak escort to the border when returning to Gaza in 1994?", "who"),  # Siapa yang diantar ...
