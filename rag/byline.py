@@ -63,6 +63,9 @@ _PATTERNS: list[tuple[re.Pattern[str], dict[str, str] | str]] = [
     (re.compile(rf"\bwhen\s+(?:was|is|were)\s+{_DET}{_EN_ARTICLE}\b(?P<topic>.*?)\s+(?:published|posted|written|"
                 rf"released|put\s+online)\b", _FLAGS), "published"),
     (re.compile(rf"\b(?:date|publication\s+date)\s+of\s+{_DET}{_EN_ARTICLE}\b(?P<topic>.*)", _FLAGS), "published"),
+    # "When did Kompas TV publish its story on ...?"
+    (re.compile(rf"\bwhen\s+did\s+(?:[\w.]+\s+){{1,4}}?(?:publish|post|run|release|carry|put\s+out)\s+"
+                rf"(?:(?:its|their|the|this|that|a|an)\s+)?{_EN_ARTICLE}\b(?P<topic>.*)", _FLAGS), "published"),
     # "Which outlet published the article ...?", "Where was the story about ... published?"
     (re.compile(rf"\b(?:which|what)\s+(?:news\s+)?(?:outlet|newspaper|paper|media|medium|site|website|"
                 rf"publication|channel|portal)\s+(?:published|ran|carried|posted|released)\s+{_DET}{_EN_ARTICLE}\b"
@@ -79,6 +82,9 @@ _PATTERNS: list[tuple[re.Pattern[str], dict[str, str] | str]] = [
     (re.compile(rf"\bkapan(?:kah)?\s+{_ID_ARTICLE}\b(?P<topic>.*?)\s+(?:diterbitkan|dimuat|dipublikasikan|ditulis|"
                 rf"terbit|diunggah|dirilis)\b", _FLAGS), "published"),
     (re.compile(rf"\btanggal\s+(?:terbit\s+)?{_ID_ARTICLE}\b(?P<topic>.*)", _FLAGS), "published"),
+    # "Kapan Kompas TV menerbitkan berita tentang ...?"
+    (re.compile(rf"\bkapan(?:kah)?\s+(?:[\w.]+\s+){{1,4}}?(?:menerbitkan|memuat|mempublikasikan|menyiarkan|"
+                rf"merilis|mengunggah)\s+{_ID_ARTICLE}\b(?P<topic>.*)", _FLAGS), "published"),
     # "Media apa yang menerbitkan berita ...?"
     (re.compile(rf"\b(?:media|situs|koran|surat\s+kabar|portal|stasiun\s+televisi|televisi)\s+(?:apa|mana)(?:kah)?"
                 rf"\s+(?:yang\s+)?(?:menerbitkan|memuat|mempublikasikan|menyiarkan)\s+{_ID_ARTICLE}\b(?P<topic>.*)",

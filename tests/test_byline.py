@@ -27,6 +27,8 @@ from conftest import SEED
     ("Which outlet published the article about Kim?", "outlet", "Kim"),
     ("When was the article about Krivoruchko's visit published?", "published", "Krivoruchko's visit"),
     ("What is the source of this article?", "credit", ""),
+    ("When did Kompas TV publish its story on Kim's meeting?", "published", "Kim's meeting"),
+    ("Kapan Kompas TV menerbitkan berita tentang pertemuan Kim?", "published", "pertemuan Kim"),
     ("Siapa penulis berita ini?", "author", ""),
     ("Siapa yang menulis artikel tentang pertemuan Kim Jong-un?", "author", "pertemuan Kim Jong-un"),
     ("Berita tentang pertemuan Kim ditulis oleh siapa?", "author", "pertemuan Kim"),
@@ -51,6 +53,8 @@ def test_questions_about_the_article_itself_are_recognised(question, field, topi
     "Who wrote it?",  # "it" may be a letter in the story: not taken for the article
     "Who did Kim meet on 18 July?",
     "Siapa yang memimpin delegasi Rusia?",
+    "When did KCNA publish the statement?",  # a statement in the story, not the article
+    "Kapan KCNA melaporkan pertemuan itu?",
 ])
 def test_questions_about_the_news_are_not_taken_for_byline_questions(question):
     assert byline_question(question) is None
