@@ -403,8 +403,10 @@ def _beside_acronym(toks: list[_Tok], c: _Cand, acronyms: frozenset[str]) -> boo
     "KCNA (Korean Central News Agency)"."""
     after = [i for i in (c.b, c.b + 1) if i < len(toks)]
     before = [i for i in (c.a - 1, c.a - 2) if i >= 0]
+    # after the acronym only in parentheses: "Menurut KCNA, Kim Jong-un ..." names no expansion
     return any(toks[i].text in acronyms and all(toks[j].text in ",(" for j in range(c.b, i)) for i in after) or \
-        any(toks[i].text in acronyms and all(toks[j].text in ",(" for j in range(i + 1, c.a)) for i in before)
+        any(toks[i].text in acronyms and i + 1 < c.a and all(toks[j].text == "(" for j in range(i + 1, c.a))
+            for i in before)
 
 
 def asks_when(question: str) -> bool:

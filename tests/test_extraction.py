@@ -430,3 +430,7 @@ def test_an_acronym_question_is_answered_by_the_phrase_beside_the_acronym(questi
     quoted = extraction.extract_short_answer(
         question, "“Kerja sama itu penting,” bunyi pernyataan KCNA dikutip dari Korea JoongAng Daily.")
     assert quoted is None
+    attributed = extraction.extract_short_answer(question, "Menurut KCNA, Kim Jong-un juga mengungkapkan dukungan.")
+    assert attributed is None
+    after = extraction.extract_short_answer(question, "Menurut KCNA (Korean Central News Agency), Kim hadir.")
+    assert after is not None and after.text == "Korean Central News Agency"
