@@ -1,8 +1,8 @@
-"""Gradient-boosted trees as plain arrays: scikit-learn's GradientBoostingClassifier exported to JSON, scored with NumPy.
+"""Gradient-boosted trees as plain arrays: sklearn's GradientBoostingClassifier exported to JSON, scored with NumPy.
 
 Why not pickle the sklearn model: JSON loads without scikit-learn's version pinning (a pickle from another version
 may fail or, worse, load and score differently), and the arrays are all a binary log-loss model needs. Used by the
-answerability trees (rag/answerability.py) and the tree sentence scorer (rag/evidence.py).
+answerability trees (rag/answerability.py); any other boosted model the project ships can reuse it.
 """
 from __future__ import annotations
 
