@@ -194,7 +194,8 @@ class Decision:
     probability: float  # P(the evidence answers the question), calibrated on the training data
     threshold: float
     reason: str = ""  # set when a guard (not the model) refused
-    doubt: str = ""  # set when a check (not the model) doubts an answer it lets through (life_event_doubt)
+    doubt: str = ""  # set when a check (not the model) doubts an answer it lets through (life_event_doubt, or
+    #                  Answerer.extractive for extraction.titled_guess)
 
     @property
     def tentative(self) -> bool:

@@ -477,10 +477,10 @@ class Answerer:
 
     def extractive(self, ev: Evidence, note: str = "", mode: str = "extractive") -> Answer:
         """The LLM-free answer: short answer (when extractable) + verbatim quotes with [n], outlet and date."""
-        quotes = self._quotes(ev.sentences)
-        best = quotes[0]
         from .extraction import titled_guess
 
+        quotes = self._quotes(ev.sentences)
+        best = quotes[0]
         short = self._short_answer(ev, best)
         if short is not None and ev.decision.answerable and titled_guess(ev.question, short, ev.language != "id"):
             ev = replace(ev, decision=replace(ev.decision, doubt="the short answer is a titled name of another kind "

@@ -390,12 +390,16 @@ def asks_definition(question: str) -> bool:
     extractor's candidates do not capture. Shown by the whole pipeline, short answers to the answerable IDK-MRC
     train ones held the gold 4 of 159 times: the answer leads with the quote. Not for an acronym ("Apa itu KCNA?",
     "What is NATO?"): its expansion is a short answer."""
-    return bool(_DEFINITION_Q.search(question)) and not any(t.acro and len(t.text) >= 2 for t in _tokens(question))
+    return bool(_DEFINITION_Q.search(question)) and not _acronyms(_tokens(question))
 
 
 def asks_acronym(question: str) -> bool:
     """"What is KCNA?", "Apa itu NATO?": a definition question about an acronym, answered by its expansion."""
-    return bool(_DEFINITION_Q.search(question)) and any(t.acro and len(t.text) >= 2 for t in _tokens(question))
+    return bool(_DEFINITION_Q.search(question)) and bool(_acronyms(_tokens(question)))
+
+
+def _acronyms(toks: list[_Tok]) -> tuple[str, ...]:
+    return tuple(t.text for t in toks if t.acro and len(t.text) >= 2)
 
 
 def _beside_acronym(toks: list[_Tok], c: _Cand, acronyms: frozenset[str]) -> bool:
@@ -609,8 +613,7 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
             if w and w not in _MEASURE and w not in _FUNCTION and w not in _QUESTION_WORDS:
                 unit = _EN_UNITS.get(w, w)
                 break
-    acronyms = tuple(t.text for t in toks if t.acro and len(t.text) >= 2)
-    return _Question(question, kind, terms, stems, focus, head, unit, acronyms, words, verbs)
+    return _Question(question, kind, terms, stems, focus, head, unit, _acronyms(toks), words, verbs)
 
 
 # ---------------------------------------------------------------------------------------------------------------
