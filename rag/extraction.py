@@ -167,6 +167,46 @@ _EN_UNITS = {"people": "orang", "persons": "orang", "person": "orang", "percent"
              "students": "siswa", "units": "unit", "rupiah": "rp", "dollars": "dollar", "medals": "medali",
              "kilometres": "km", "kilometers": "km", "metres": "meter", "meters": "meter"}
 
+# What a quantity question measures, from the words right after its question word ("Berapa panjang ...", "How long
+# ...", "What is the engine displacement ..."), and the units each measure is given in: a candidate whose unit
+# measures something else ("Berapa umur Zidan?" -> "5 kali", "Berapa panjang sirkuit ...?" -> "4 pintu") is unlikely.
+_MEASURE_CLASSES = {
+    "length": "panjang jarak jauh tinggi ketinggian lebar kedalaman length long distance far tall height wide width "
+              "depth",
+    "mass": "berat bobot weight heavy weigh",
+    "volume": "volume kapasitas isi kubikasi capacity displacement",
+    "area": "luas area",
+    "money": "harga biaya anggaran kerugian gaji tarif ongkos modal investasi price cost costs budget salary fee "
+             "fees worth investment",
+    "duration": "lama lamanya durasi duration",
+    "age": "usia umur old age",
+    "speed": "kecepatan speed fast",
+    "power": "daya tenaga torsi power horsepower torque",
+    "temperature": "suhu temperature",
+}
+_MEASURE_OF = {w: cls for cls, ws in _MEASURE_CLASSES.items() for w in ws.split()}
+# a measure also read in units of another class: speed in km (of "km/jam"), age in years and months, capacity in
+# kWh (a battery) or seats, "how long" in time as well as in metres
+_MEASURE_ALSO = {"speed": {"length"}, "age": {"duration"}, "volume": {"energy", "count", "mass", "power"},
+                 "length": {"duration"}, "duration": {"age"}}
+# units any measure may be given in: a share or a multiple of it ("naik 26 persen", "10 kali lipat")
+_ANY_MEASURE = frozenset({"percent", "times"})
+_UNIT_CLASS = {u: cls for cls, us in {
+    "length": "km kilometer kilometre kilometres kilometers meter metre meters metres m cm sentimeter centimeter mm "
+              "milimeter mil mile miles kaki feet ft inci inch inches yard mdpl",
+    "mass": "ton tons tonne tonnes kg kilogram kilograms gram grams gr kuintal ons",
+    "volume": "liter litre liters litres ml mililiter cc barel barrel barrels galon gallon gallons",
+    "area": "hektare hektar ha hectare hectares acre acres",
+    "money": "rupiah dolar dollar dollars euro yen ringgit yuan won rp",
+    "duration": "detik menit jam hari minggu pekan bulan tahun dekade abad second seconds minute minutes hour "
+                "hours day days week weeks month months year years",
+    "times": "kali times",
+    "power": "hp tk dk ps kw kilowatt watt mw megawatt nm",
+    "energy": "kwh mwh",
+    "temperature": "derajat celsius celcius",
+    "percent": "persen",
+}.items() for u in us.split()}
+
 # Common English news words -> their Indonesian forms, so an English question's titles and head nouns can match
 # an Indonesian sentence (names and numbers already read the same). Vocabulary only, no names.
 _EN_ID = {
@@ -299,6 +339,9 @@ class _Question:
     # as the keyword index; for an English verb, those of each Indonesian equivalent: "discuss" -> "diskusi",
     # "bahas"). Empty otherwise.
     verbs: frozenset[str] = field(default_factory=frozenset)
+    # what a quantity question measures ("length", "money", ... : _MEASURE_CLASSES), with the classes of units it
+    # may be given in; empty when the question names no measure
+    measures: frozenset[str] = field(default_factory=frozenset)
 
 
 _EXPANSION = re.compile(r"\b(kepanjangan|singkatan|kependekan|stands? for|abbreviation|short for|akronim)\b",
@@ -613,7 +656,23 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
             if w and w not in _MEASURE and w not in _FUNCTION and w not in _QUESTION_WORDS:
                 unit = _EN_UNITS.get(w, w)
                 break
-    return _Question(question, kind, terms, stems, focus, head, unit, _acronyms(toks), words, verbs)
+    return _Question(question, kind, terms, stems, focus, head, unit, _acronyms(toks), words, verbs,
+                     _measures(toks) if kind == "number" else frozenset())
+
+
+_MEASURE_LEAD = frozenset({"berapa", "berapakah", "how", "what", "apa", "apakah"})
+
+
+def _measures(toks: list[_Tok]) -> frozenset[str]:
+    """The measure a quantity question names within four words of its question word, and the unit classes it may
+    be given in ("Berapa panjang sirkuit ...?" -> length, duration)."""
+    for i, t in enumerate(toks):
+        if t.low in _MEASURE_LEAD:
+            for k in range(i + 1, min(i + 5, len(toks))):
+                cls = _MEASURE_OF.get(toks[k].low)
+                if cls and not (toks[k].low == "daya" and toks[k - 1].low == "sumber"):
+                    return frozenset({cls} | _MEASURE_ALSO.get(cls, set()))
+    return frozenset()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -899,6 +958,7 @@ def _number_candidates(toks: list[_Tok], date_toks: set[int], q: _Question) -> l
                                                                    or unit.startswith(q.unit[:4]))),
             "is_money": float(money),
             "is_percent": float(unit == "persen"),
+            **_measure_fit(_unit_class(toks[j:unit_end], money), q),
             "is_ordinal": float(ordinal),
             "year_like": float(year_like),
             "num_word": float(not t.num),
@@ -913,7 +973,8 @@ def _number_candidates(toks: list[_Tok], date_toks: set[int], q: _Question) -> l
             out.append(_Cand(a, long_end, "number", {**feats, "long_unit": 1.0}))
         if unit_end > j:
             out.append(_Cand(a, j, "number", {**feats, "has_unit": 0.0, "unit_in_q": 0.0,
-                                              "unit_is_q_unit": 0.0, "bare_of_unit": 1.0}))
+                                              "unit_is_q_unit": 0.0, "bare_of_unit": 1.0,
+                                              **_measure_fit("money" if money else None, q)}))
         # with its hedge: "sekitar 30 persen", "lebih dari 100 orang", "antara 3,4 persen dan 6,35 persen"
         h = a
         if a >= 2 and (toks[a - 2].low, toks[a - 1].low) in _HEDGES2:
@@ -924,6 +985,29 @@ def _number_candidates(toks: list[_Tok], date_toks: set[int], q: _Question) -> l
             out.append(_Cand(h, unit_end, "number", {**feats, "hedged": 1.0}))
         i = j
     return out
+
+
+def _unit_class(unit: Sequence[_Tok], money: bool) -> str | None:
+    """The class of a number's unit tokens ("km" -> length, "kilometer persegi" -> area, "Rp" before it -> money)."""
+    if money:
+        return "money"
+    words = [t.low.rstrip(".") for t in unit]
+    if not words:
+        return None
+    if any(w in ("persegi", "square") for w in words[1:]):
+        return "area"
+    if any(w in ("kubik", "cubic") for w in words[1:]):
+        return "volume"
+    return _UNIT_CLASS.get(words[0])
+
+
+def _measure_fit(unit_class: str | None, q: _Question) -> dict[str, float]:
+    """Whether a number's unit measures what the question asks ("km" for "Berapa panjang ...?") or something else
+    ("kali" for "Berapa umur ...?"); both 0 when the question names no measure or the unit is of no known class."""
+    if not q.measures or not unit_class:
+        return {"unit_fits_measure": 0.0, "unit_other_measure": 0.0}
+    fits = unit_class in q.measures
+    return {"unit_fits_measure": float(fits), "unit_other_measure": float(not fits and unit_class not in _ANY_MEASURE)}
 
 
 def _paren_candidates(toks: list[_Tok]) -> list[_Cand]:
@@ -1056,6 +1140,8 @@ FEATURES = (
     # "what did X <verb>" questions (focus "verb", session 22; only sentences that hold the verb have candidates)
     "src_object", "object_skip", "object_before", "name_for_verb", "paren_for_verb", "phrase_for_verb",
     "object_for_verb",
+    # quantity questions that name a measure (session 29)
+    "unit_fits_measure", "unit_other_measure",
 )
 
 _SAID = frozenset({"mengatakan", "kata", "ujar", "menjelaskan", "menyatakan", "mengungkapkan", "menuturkan",

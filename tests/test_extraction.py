@@ -434,3 +434,38 @@ def test_an_acronym_question_is_answered_by_the_phrase_beside_the_acronym(questi
     assert attributed is None
     after = extraction.extract_short_answer(question, "Menurut KCNA (Korean Central News Agency), Kim hadir.")
     assert after is not None and after.text == "Korean Central News Agency"
+
+
+@pytest.mark.parametrize("question, measures", [
+    ("Berapa panjang sirkuit Nurburgring?", {"length", "duration"}),
+    ("Berapa umur Zidan?", {"age", "duration"}),
+    ("How heavy is the new satellite?", {"mass"}),
+    ("Berapakah kapasitas produksi PT TPPI?", {"volume", "energy", "count", "mass", "power"}),
+    ("What is the price of the car?", {"money"}),
+    ("Berapa persenkah sumber daya panas bumi Indonesia di Jawa Barat?", set()),  # "sumber daya" is no power
+    ("Berapa orang tewas?", set()),
+    ("Siapa yang tinggi badannya 2 meter?", set()),  # not a quantity question
+])
+def test_the_measure_a_quantity_question_names(question, measures):
+    assert extraction._analyse(question, None).measures == measures
+
+
+@pytest.mark.parametrize("question, sentence, fits, other", [
+    # "kilometer persegi" is an area, not a length
+    ("Berapa luas kota Padang?", "Kota Padang memiliki luas 695 kilometer persegi.", "695 kilometer persegi", None),
+    ("Berapa umur Zidan?", "Zidan sudah 5 jam menunggu.", "5 jam", None),  # a duration may answer an age
+    ("Berapa harga mobil itu?", "Mobil seberat 1.200 kg itu dijual Rp 500 juta.", "Rp 500 juta", "1.200 kg"),
+    ("Berapa kenaikan harga minyak?", "Harga minyak naik 26 persen.", None, None),  # a share of any measure
+])
+def test_a_number_unit_fits_the_measure_or_not(question, sentence, fits, other):
+    feats = {a.text: f for a, f in extraction.candidates(question, sentence)}
+    fitting = [t for t, f in feats.items() if f.get("unit_fits_measure")]
+    clashing = [t for t, f in feats.items() if f.get("unit_other_measure")]
+    assert fitting == ([fits] if fits else [])
+    assert clashing == ([other] if other else [])
+
+
+def test_a_number_in_the_unit_the_question_measures_wins():
+    # before session 29 the count of inhabitants ("800.000 orang") was the answer
+    sentence = "Kota Padang yang dihuni 800.000 orang memiliki luas 695 kilometer persegi."
+    assert extract_short_answer("Berapa luas kota Padang?", sentence).text == "695 kilometer persegi"
