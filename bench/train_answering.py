@@ -32,9 +32,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from answer_data import (cached_hits, news_question_sets, open_index, open_news_index,  # noqa: E402
-                         question_sets, small_archive_hits, without_article)
+from answer_data import (cached_hits, memoised, news_question_sets, open_index, open_news_index,  # noqa: E402
+                         question_sets, remember_stored_vectors, small_archive_hits, without_article)
 
+from rag import NewsQA  # noqa: E402
 from rag.answerability import FEATURES as A_FEATURES  # noqa: E402
 from rag.answerability import ROW_FEATURES  # noqa: E402
 from rag.answerability import DEFAULT_MODEL as ARCHIVE_MODEL  # noqa: E402
@@ -443,7 +444,30 @@ def single_article_features(args, sets, tok, scorer, fq, iq, background) -> tupl
         rows(name, qs, [q["passage_id"] for q in qs], np.ones(len(qs), dtype=np.int64))
         nearest = [without_article(h, q["passage_id"], 1)[0].article_id for q, h in zip(qs, cached_hits(fq, name, qs))]
         rows(name + "_nogold", qs, nearest, np.zeros(len(qs), dtype=np.int64))
+    if args.news_weight:  # the hand-written news questions, each asked of its own article alone
+        nq = open_news_index(args.news_index, data)
+        articles |= news_articles(data, nq)
+        embedder = memoised(embedder)
+        remember_stored_vectors(embedder, [nq], [articles[a] for a in nq.store.manifest.articles])
+        for name in ("newsqa_train", "newsqa_valid"):
+            _, qs = sets[name]
+            rows(name, qs, [q["article_id"] for q in qs], np.array([q["answerable"] for q in qs], dtype=np.int64))
+            # the answerable ones asked of the article the full index ranks first after their own (refuse)
+            keep = [i for i, q in enumerate(qs) if q["answerable"]]
+            hits = cached_hits(nq, name, qs)
+            kept = [qs[i] for i in keep]
+            nearest = [without_article(hits[i], qs[i]["article_id"], 1)[0].article_id for i in keep]
+            rows(name + "_nogold", kept, nearest, np.zeros(len(keep), dtype=np.int64))
+            sets[name + "_nogold"] = ("news", kept)
     return feats, missing, chunks
+
+
+def news_articles(data: Path, news_index: NewsQA) -> dict[str, Any]:
+    """The CLICK-ID articles the news index holds, as Articles (id -> Article)."""
+    from rag.evaluation import news_as_articles
+
+    keep = set(news_index.store.manifest.articles)
+    return {a.id: a for a in news_as_articles(data / "corpus_clickid.jsonl.gz") if a.id in keep}
 
 
 def run_answerability(args) -> None:
@@ -458,8 +482,6 @@ def run_answerability(args) -> None:
     iq = open_index(args.idkmrc_index, data, "passages_idkmrc.jsonl")
     t0 = time.time()
     small = args.regime == "small"
-    if small:
-        args.news_weight = 0.0  # the small-archive trees keep their recipe (one-article archives of news: to do)
     build = single_article_features if small else archive_features
     # small regime: `chunks` = each row's archive size (the ARCHIVE_SIZE input)
     # news-wide word rarity: read by the small-archive trees (the collection trees with --background)
@@ -586,12 +608,14 @@ def run_answerability(args) -> None:
               f"{(p_nogold < t).mean():>22.3f}{prec_en:>13.3f}{rec_en:>12.3f}{mark}")
     print(f"(train FacQA refused at threshold: {(fac_train < threshold).mean():.3f})")
     if "newsqa_valid" in feats:
-        print_news_valid(model, feats, threshold)
+        print_news_valid(model, feats, missing, chunks if small else None)
     if args.write:
         prec_rec = refusal_curve(p_idk, vy == 0, [threshold])[0]
         model.info = {"trained_on": "IDK-MRC train (+600 en) + FacQA train (+280 en) answerable and gold-removed"
                                     + (", each asked of archives of 1 article, and 300 of each set of archives"
-                                       f" of {', '.join(map(str, SMALL_SIZES))} articles" if small else ""),
+                                       f" of {', '.join(map(str, SMALL_SIZES))} articles" if small else "")
+                                    + (f", + the hand-written news train questions (weight {args.news_weight:g})"
+                                       if args.news_weight else ""),
                       "depth": depth, "n_estimators": n, "date": time.strftime("%Y-%m-%d"),
                       "threshold_rule": f"largest threshold with out-of-fold IDK-MRC train refusal precision >= "
                                         f"{args.min_precision} and <= {args.max_facqa_refusal:.1%} of FacQA train "
@@ -616,14 +640,28 @@ def print_news_oof(oof: dict[str, tuple[np.ndarray, np.ndarray]], threshold: flo
     print(f"news train out of fold: {news_refusals(p, y, oof['newsqa_train_nogold'][0], threshold)}")
 
 
-def print_news_valid(model: TreeEnsemble, feats: dict, threshold: float) -> None:
-    """Valid news questions (reported only): AUC and refusals at the threshold."""
+def print_news_valid(model: TreeEnsemble, feats: dict, missing: dict, chunks: dict | None = None) -> None:
+    """Valid news questions (reported only): AUC and refusals at the threshold, next to the shipped trees of the
+    same regime on the same rows (small regime: `chunks` given, each row's archive size)."""
     from sklearn.metrics import roc_auc_score
 
-    x, y = feats["newsqa_valid"]
-    p = model.probability(x)
-    print(f"VALID news ({len(y)}, {int((y == 0).sum())} unanswerable): AUC {roc_auc_score(y, p):.3f}; "
-          f"{news_refusals(p, y, model.probability(feats['newsqa_valid_nogold'][0]), threshold)}")
+    shipped = TreeEnsemble.load(SMALL_ARCHIVE_MODEL if chunks is not None else ARCHIVE_MODEL)
+    for label, m in (("new", model), ("shipped", shipped)):
+        if m is shipped and m.reads_cross_encoder:
+            continue
+
+        def p(name: str) -> np.ndarray:
+            x = feats[name][0]
+            if m is model:
+                return m.probability(x)
+            width = len(ROW_FEATURES) if chunks is not None else len(m.features)
+            x = set_lexicon_features(x[:, :width], missing[name], m.lexicon)
+            return m.probability(x, chunks[name]) if chunks is not None else m.probability(x)
+
+        y = feats["newsqa_valid"][1]
+        pv = p("newsqa_valid")
+        print(f"VALID news, {label} trees ({len(y)}, {int((y == 0).sum())} unanswerable): AUC "
+              f"{roc_auc_score(y, pv):.3f}; {news_refusals(pv, y, p('newsqa_valid_nogold'), m.threshold)}")
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str], parts: np.ndarray, depth: int,
@@ -711,7 +749,6 @@ def _check_single_archive_features(data: Path, questions, expected: np.ndarray, 
     import shutil
     import tempfile
 
-    from rag import NewsQA
     from rag.answering import searchable_chunks
 
     articles = {a.id: a for a in passages_as_articles(data / "passages_idkmrc.jsonl")}
