@@ -1027,6 +1027,39 @@ def _paren_candidates(toks: list[_Tok]) -> list[_Cand]:
 _EMPHATIC = frozenset({"sendiri", "pun"})
 
 
+# Honorifics that make a name a person's ("Pak RT", "Bu Wahida"): never the answer of a where-question
+_HONORIFICS = frozenset("""pak bu ibu bapak mas mbak tante om kak bang nyak babe mr mrs ms tuan nyonya nona ustad ustadz
+ustaz kiai kyai habib""".split())
+# "di/ke/dari" + a lower-case place: "di teras", "ke ruangannya", "di dapur warung", "di restoran milik ayah Oh Sunny"
+_LOCATIVE = frozenset({"di", "ke", "dari"})
+_LOCATIVE_BREAKS = frozenset("""
+yang dan untuk karena sehingga agar dengan di ke dari pada oleh bahwa serta atau namun tetapi kata ujar sebagai
+akan telah sudah saat ketika sambil setelah sebelum sejak hingga sampai usai lalu kemudian bersama tanpa selama
+bagi kepada terhadap tentang mengenai seperti
+""".split())
+_NOT_A_PLACE = frozenset("sini sana situ mana antaranya antara".split())
+_ACTIVE_VERB = re.compile(r"(?:me[mn]?|meng|meny|ber)[a-z]{3,}$")  # "dari bermain": no place
+
+
+def _locative_candidates(toks: list[_Tok]) -> list[_Cand]:
+    """For where-questions: a preposition of place and the lower-case phrase after it, up to punctuation or a
+    clause word ("... menunggu Aris pulang [di teras] sambil ..."). News answers "where" with such common nouns
+    as often as with names (a room, a house, a studio), which the name candidates cannot give."""
+    out = []
+    n = len(toks)
+    for i in range(n - 1):
+        t, u = toks[i], toks[i + 1]
+        if t.low not in _LOCATIVE or not u.alpha or u.cap or u.low in _FUNCTION or u.low in _NOT_A_PLACE \
+                or u.low in _PREP_TIME or _ACTIVE_VERB.match(u.text):
+            continue
+        e = i + 2
+        while e < n and e - i <= MAX_WORDS - 1 and toks[e].text not in _OBJECT_STOPS and \
+                toks[e].low not in _LOCATIVE_BREAKS and not _ACTIVE_VERB.match(toks[e].text):
+            e += 1
+        out.append(_Cand(i, e, "locative", {}))
+    return out
+
+
 def _phrase_candidates(toks: list[_Tok], matched: list[bool], q: _Question) -> list[_Cand]:
     """Words right after (or right before) a run of the question's words, up to punctuation or a clause word:
     "... dengan warna pasir [putih halus]." for "Apakah warna pasir ...?"."""
@@ -1142,6 +1175,8 @@ FEATURES = (
     "object_for_verb",
     # quantity questions that name a measure (session 29)
     "unit_fits_measure", "unit_other_measure",
+    # where-questions answered by "di/ke/dari" + a lower-case place (session 29)
+    "src_locative", "has_honorific",
 )
 
 _SAID = frozenset({"mengatakan", "kata", "ujar", "menjelaskan", "menyatakan", "mengungkapkan", "menuturkan",
@@ -1228,6 +1263,9 @@ def _features(c: _Cand, toks: list[_Tok], matched: list[bool], q: _Question, sen
         "has_digit": float(any(w.num for w in words)),
         "in_quotes": float(prev in ('"', "“") and nxt in ('"', "”")),
         "starts_verbish": float(bool(words) and bool(VERB_FORM.match(words[0].text))),
+        "has_honorific": float(prev in _HONORIFICS or any(
+            w.low in _HONORIFICS and not (w.low == "ibu" and k + 1 < na and alpha[k + 1].low == "kota")
+            for k, w in enumerate(alpha))),  # "Ibu Kota Jakarta" is a place
     }
     if c.extra.get("resolved_relative"):
         f["common_share"] = f["starts_lower"] = 0.0
@@ -1243,7 +1281,8 @@ def _features(c: _Cand, toks: list[_Tok], matched: list[bool], q: _Question, sen
 def _fits(kind: str, f: dict[str, float]) -> bool:
     """Type gate: a "where" answer must not read as a person, a "who" answer not as a place after "di/ke"."""
     if kind == "where":
-        return not (f["person_share"] > 0 and f["place_share"] == 0 and not f["prep_place"] and not f["has_head"])
+        return not (f["person_share"] > 0 and f["place_share"] == 0 and not f["prep_place"] and not f["has_head"]) \
+            and not f["has_honorific"]
     if kind == "who":
         return not (f["prep_place"] and f["place_share"] >= 0.2 and f["person_share"] == 0)
     return True
@@ -1387,6 +1426,8 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
                  if c.extra.get("has_year") or c.extra.get("has_day") or c.extra.get("has_time")}
     if kind in ("who", "where"):
         cands += _name_candidates(toks, matched, q, suffixes=kind == "who", places=kind == "where")
+        if kind == "where":
+            cands += _locative_candidates(toks)
         if kind == "who":
             cands += [c for c in _paren_candidates(toks) if any(toks[x].cap for x in range(c.a, c.b))]
     elif kind == "when":

@@ -469,3 +469,31 @@ def test_a_number_in_the_unit_the_question_measures_wins():
     # before session 29 the count of inhabitants ("800.000 orang") was the answer
     sentence = "Kota Padang yang dihuni 800.000 orang memiliki luas 695 kilometer persegi."
     assert extract_short_answer("Berapa luas kota Padang?", sentence).text == "695 kilometer persegi"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # news answers "where" with common nouns as often as with names
+    ("Di mana Caca menunggu Aris pulang?", "Caca menunggu Aris pulang di teras sambil membaca buku.", "di teras"),
+    ("Di mana Andi bekerja?", "Andi bekerja di kantor pajak mengurus surat.", "di kantor pajak"),
+    ("Di mana Bu Dahlia mengaji?", "Bu Dahlia sedang mengaji di pendopo bersama Pak Surya.", "di pendopo"),
+])
+def test_a_where_question_is_answered_by_a_lower_case_place(question, sentence, expected):
+    assert extract_short_answer(question, sentence).text == expected
+
+
+def test_no_locative_phrase_from_a_verb_or_a_pronoun_of_place():
+    toks = extraction._tokens("Aris dari bermain bola, lalu menunggu di sana dan di mana saja.")
+    assert extraction._locative_candidates(toks) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Caca menunggu Pak RT di sana.",  # the tail "RT" of "Pak RT" too
+    "Menurut Ustadz Husnul, Bu Dahlia sedang mengaji.",
+])
+def test_a_person_with_an_honorific_is_no_place(sentence):
+    assert extract_short_answer("Di mana Caca menunggu?", sentence) is None
+
+
+def test_the_capital_is_a_place():
+    answer = extract_short_answer("Di mana upacara itu digelar?", "Upacara itu digelar di Ibu Kota Jakarta kemarin.")
+    assert answer.text == "Ibu Kota Jakarta"
