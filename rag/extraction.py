@@ -664,11 +664,12 @@ _MEASURE_LEAD = frozenset({"berapa", "berapakah", "how", "what", "apa", "apakah"
 
 
 def _measures(toks: list[_Tok]) -> frozenset[str]:
-    """The measure a quantity question names within four words of its question word, and the unit classes it may
-    be given in ("Berapa panjang sirkuit ...?" -> length, duration)."""
+    """The measure a quantity question names within four words after its question word (or right before "berapa"),
+    and the unit classes it may be given in ("Berapa panjang sirkuit ...?" -> length, duration)."""
     for i, t in enumerate(toks):
         if t.low in _MEASURE_LEAD:
-            for k in range(i + 1, min(i + 5, len(toks))):
+            # the measure may also come right before "berapa": "Pada ketinggian berapa ...?"
+            for k in (*range(i + 1, min(i + 5, len(toks))), *((i - 1,) if i and t.low.startswith("berapa") else ())):
                 cls = _MEASURE_OF.get(toks[k].low)
                 if cls and not (toks[k].low == "daya" and toks[k - 1].low == "sumber"):
                     return frozenset({cls} | _MEASURE_ALSO.get(cls, set()))
