@@ -46,6 +46,7 @@ from .byline import (
     byline_line,
     byline_question,
     byline_values,
+    same_outlet,
     topic_coverage,
 )
 from .cross_encoder import CROSS_ENCODER_WEIGHTS, CrossEncoder
@@ -388,8 +389,9 @@ class Answerer:
     def _run(self, question: str, history: History | None, filters: Mapping[str, Any] | None, generate: bool,
              holder: AnswerStream, asked_on: dt.date | None = None) -> Iterator[str]:
         t0 = time.perf_counter()
-        if (asked := byline_question(question)) is not None:  # about the article itself: from its metadata
-            holder.answer = self.byline(asked, question, history, filters, asked_on)
+        asked = byline_question(question)  # about the article itself: from its metadata
+        if asked is not None and (byline := self.byline(asked, question, history, filters, asked_on)) is not None:
+            holder.answer = byline
             holder.answer.timings = {"total": time.perf_counter() - t0}
             yield holder.answer.text
             return
@@ -418,11 +420,13 @@ class Answerer:
             yield holder.answer.text
 
     def byline(self, asked: BylineQuestion, question: str, history: History | None = None,
-               filters: Mapping[str, Any] | None = None, asked_on: dt.date | None = None) -> Answer:
+               filters: Mapping[str, Any] | None = None, asked_on: dt.date | None = None) -> Answer | None:
         """Who wrote / edited / published an article, when, what it credits: from the metadata of the article the
         question is about (rag/byline.py), never guessed from its text. The article is the best hit for the topic
         the question names, if it holds enough of the topic; with no topic, the one the conversation is about or
-        the archive's only article. Otherwise, or when the article lacks the field: "the sources don't say"."""
+        the archive's only article. Otherwise, or when the article lacks the field: "the sources don't say".
+        None when the question names an outlet ("the UN report") that did not publish the article found: then it
+        asks about a document in the news, which the news itself may answer."""
         lang = detect_language(question)
         # "Who wrote this article?" means the article the conversation is about: the one the latest question about
         # the news finds (the byline question's own words, "wrote this article", would only blur that search)
@@ -441,6 +445,8 @@ class Answerer:
         if not hits:
             return refuse("")
         top = hits[0]
+        if asked.outlet and not same_outlet(asked.outlet, top.source):
+            return None
         if asked.topic:
             if topic_coverage(asked.topic, lang, hits, self.tokenizer, self.news_idf) < TOPIC_COVERAGE:
                 return refuse(NO_ARTICLE[lang].format(topic=asked.topic))

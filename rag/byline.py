@@ -49,6 +49,14 @@ _PATTERNS: list[tuple[re.Pattern[str], dict[str, str] | str]] = [
     # "Who wrote the article about ...?", "Who edited this story?"
     (re.compile(rf"\bwho\s+(?:has\s+|had\s+)?(?P<key>wrote|authored|penned|written|edited|published|ran|carried|"
                 rf"posted)\s+{_DET}{_EN_ARTICLE}\b(?P<topic>.*)", _FLAGS), _EN_VERB),
+    # "Who wrote the Kompas TV report on ...?": a report, story or piece *of a named outlet* is the article itself
+    # when that outlet published the article found (BylineQuestion.outlet; "Who wrote the UN report?" is not)
+    (re.compile(rf"\bwho\s+(?:has\s+|had\s+)?(?P<key>wrote|authored|penned|edited)\s+the\s+"
+                rf"(?P<outlet>(?-i:(?:[A-Z][\w.&-]*\s+){{1,4}}?))(?:news\s+)?(?:report|article|story|piece|coverage)"
+                rf"\b(?P<topic>.*)", _FLAGS), _EN_VERB),
+    # "Siapa yang menulis laporan Kompas TV tentang ...?"
+    (re.compile(rf"\bsiapa(?:kah)?\s+(?:yang\s+)?(?P<key>menulis|menyunting|mengedit)\s+(?:laporan|tulisan|liputan)\s+"
+                rf"(?P<outlet>(?-i:[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){{0,3}}))\b(?P<topic>.*)", _FLAGS), _ID_ROLE),
     # "Who was the article about ... written by?"
     (re.compile(rf"\bwho\s+(?:was|is)\s+{_DET}{_EN_ARTICLE}\b(?P<topic>.*?)\s+(?P<key>written|edited|published)"
                 rf"\s+by\b", _FLAGS), _EN_VERB),
@@ -105,6 +113,7 @@ class BylineQuestion:
 
     field: str
     topic: str
+    outlet: str = ""  # the outlet the question says published it ("the Kompas TV report"), checked by same_outlet
 
 
 def byline_question(question: str) -> BylineQuestion | None:
@@ -115,8 +124,15 @@ def byline_question(question: str) -> BylineQuestion | None:
             continue
         groups = match.groupdict()
         name = field if isinstance(field, str) else field[groups["key"].lower()]
-        return BylineQuestion(name, clean_topic(groups.get("topic") or ""))
+        return BylineQuestion(name, clean_topic(groups.get("topic") or ""), (groups.get("outlet") or "").strip())
     return None
+
+
+def same_outlet(named: str, source: str | None) -> bool:
+    """Whether the outlet a question names is the article's ("Kompas TV" and "kompas.tv"; "Tempo" and
+    "tempo.co"): letters and digits only, one inside the other."""
+    a, b = (re.sub(r"[\W_]+", "", x.lower()) for x in (named, source or ""))
+    return bool(a and b) and (a in b or b in a)
 
 
 def clean_topic(text: str) -> str:

@@ -11,7 +11,7 @@ from rag.articles import load_articles
 from rag.background import BackgroundIdf
 from rag.bm25 import Tokenizer
 from rag.byline import (FIELDS, LABELS, MISSING, TOPIC_COVERAGE, BylineQuestion, byline_line, byline_question,
-                        clean_topic, topic_coverage)
+                        clean_topic, same_outlet, topic_coverage)
 from rag.records import Article, Hit
 from rag.render import passage_html
 
@@ -40,6 +40,29 @@ from conftest import SEED
 ])
 def test_questions_about_the_article_itself_are_recognised(question, field, topic):
     assert byline_question(question) == BylineQuestion(field, topic)
+
+
+@pytest.mark.parametrize("question, field, topic, outlet", [
+    ("Who wrote the Kompas TV report on Kim's meeting?", "author", "Kim's meeting", "Kompas TV"),
+    ("Who edited the Tempo story about the fire?", "editor", "fire", "Tempo"),
+    ("Siapa yang menulis laporan Kompas TV tentang pertemuan Kim?", "author", "pertemuan Kim", "Kompas TV"),
+    ("Who wrote the UN report on climate?", "author", "climate", "UN"),  # checked against the article found
+])
+def test_a_report_of_a_named_outlet_may_be_the_article(question, field, topic, outlet):
+    assert byline_question(question) == BylineQuestion(field, topic, outlet)
+
+
+def test_a_report_of_no_named_outlet_is_a_document_in_the_news():
+    assert byline_question("Who wrote the report on the meeting?") is None
+    assert byline_question("Siapa yang menulis laporan tentang pertemuan itu?") is None
+
+
+@pytest.mark.parametrize("named, source, expected", [
+    ("Kompas TV", "kompas.tv", True), ("Tempo", "tempo.co", True), ("KOMPAS.TV", "Kompas TV", True),
+    ("UN", "kompas.tv", False), ("Kompas TV", None, False), ("", "kompas.tv", False),
+])
+def test_same_outlet(named, source, expected):
+    assert same_outlet(named, source) is expected
 
 
 @pytest.mark.parametrize("question", [
@@ -131,6 +154,16 @@ def test_english_byline_questions_get_english_labels_and_dates(qa):
     assert qa.ask("Who edited this story?").short_answer == "Desy-Afrianti"
     ans = qa.ask("When was the article about Krivoruchko's visit published?")
     assert ans.short_answer == "19 July 2024" and "Author: Haryo Jati" in ans.text
+
+
+def test_the_named_outlet_s_report_is_credited_from_the_byline(qa):
+    ans = qa.ask("Who wrote the Kompas TV report on Kim Jong-un's meeting with the Russian delegation?")
+    assert not ans.refused and ans.mode == "byline" and ans.short_answer == "Haryo Jati"
+
+
+def test_another_outlet_s_report_is_asked_of_the_news_itself(qa):
+    ans = qa.ask("Who wrote the UN report on Kim Jong-un's meeting with the Russian delegation?")
+    assert ans.mode != "byline" and ans.short_answer != "Haryo Jati"
 
 
 def test_an_article_about_another_topic_is_not_credited(qa):
