@@ -168,8 +168,10 @@ _EN_UNITS = {"people": "orang", "persons": "orang", "person": "orang", "percent"
              "kilometres": "km", "kilometers": "km", "metres": "meter", "meters": "meter"}
 
 # What a quantity question measures, from the words right after its question word ("Berapa panjang ...", "How long
-# ...", "What is the engine displacement ..."), and the units each measure is given in: a candidate whose unit
-# measures something else ("Berapa umur Zidan?" -> "5 kali", "Berapa panjang sirkuit ...?" -> "4 pintu") is unlikely.
+# ...", "What is the price of ...") or right before "berapa" ("Pada ketinggian berapa ..."), and the units each
+# measure is given in: a candidate in such a unit is likely ("Berapa luas ...?" -> "695 kilometer persegi"), one whose
+# unit measures something else is not ("Berapa harga ...?" -> "1.200 kg"); a unit of no known class ("orang") is
+# neither.
 _MEASURE_CLASSES = {
     "length": "panjang jarak jauh tinggi ketinggian lebar kedalaman length long distance far tall height wide width "
               "depth",
@@ -186,8 +188,8 @@ _MEASURE_CLASSES = {
 }
 _MEASURE_OF = {w: cls for cls, ws in _MEASURE_CLASSES.items() for w in ws.split()}
 # a measure also read in units of another class: speed in km (of "km/jam"), age in years and months, capacity in
-# kWh (a battery) or seats, "how long" in time as well as in metres
-_MEASURE_ALSO = {"speed": {"length"}, "age": {"duration"}, "volume": {"energy", "count", "mass", "power"},
+# kWh (a battery), tonnes or megawatts ("kapasitas produksi 3,6 juta ton"), "how long" in time as well as in metres
+_MEASURE_ALSO = {"speed": {"length"}, "age": {"duration"}, "volume": {"energy", "mass", "power"},
                  "length": {"duration"}, "duration": {"age"}}
 # units any measure may be given in: a share or a multiple of it ("naik 26 persen", "10 kali lipat")
 _ANY_MEASURE = frozenset({"percent", "times"})
