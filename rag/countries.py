@@ -1,0 +1,110 @@
+"""Countries named by a question's category and by a short answer.
+
+"Which Russian news agency first reported ...?" asks for an agency of Russia; over an article that only quotes
+"Kantor Berita Korea Utara, KCNA", the best candidate is North Korea's agency: a short answer that names another
+country than the one the question's category is qualified with is a guess to doubt, not a fact to state.
+
+Country names come from Babel's CLDR territory names (Indonesian and English) plus rag/glossary.json: the
+Indonesian forms of an English country name ("China" -> "Tiongkok", "Cina", "RRC") and English adjectives whose
+Indonesian forms all name one country ("Russian" -> "Rusia", "North Korean" -> "Korea Utara").
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+
+from babel import Locale
+
+from .query import GLOSSARY
+
+# CLDR codes that are no country: the EU, the euro area, the UN, "outlying Oceania", pseudo-locales
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+# "Which Russian news agency ...", "What North Korean weapons ...", "Who is the German chancellor ...?"
+_EN_QUALIFIED = (r"\b(?i:which|what)\s+(?i:kind\s+of\s+)?{c}\s+[a-z]"
+                 r"|\b(?i:who|what)\s+(?i:is|was|are|were)\s+(?i:the)\s+{c}\s+[a-z]")
+# "Kantor berita Rusia apa ...", "Siapa pejabat pertahanan Korea Utara yang ...", "Siapakah nama Presiden Peru?"
+_ID_QUALIFIED = (r"\b[a-z]+\s+{c}\s+(?:apa|mana)(?:kah)?\b"
+                 r"|\b(?i:siapa)(?:kah)?\s+(?:(?i:nama)\s+)?(?:[^\W\d_]+\s+){{1,3}}{c}\s*(?:yang\b|\?|,|$)")
+# English short forms CLDR lacks
+_EN_EXTRA = {"US": "US", "USA": "US", "UK": "GB"}
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> tuple[dict[str, str], dict[str, str]]:
+    """(Indonesian forms as written in news -> code, English names and adjectives, lower-case -> code)."""
+    english = {code: name for code, name in Locale("en").territories.items()
+               if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES}
+    indonesian_cldr = Locale("id").territories
+    terms = {k.lower(): v for k, v in json.loads(GLOSSARY.read_text(encoding="utf-8"))["terms"].items()}
+    indonesian: dict[str, str] = {}
+    en: dict[str, str] = {}
+
+    def add_id(form: str, code: str) -> None:
+        # glossary forms are lower-case ("korea utara") except acronyms ("AS", "RRC"); news writes them capitalised
+        written = form if form.isupper() else " ".join(w[:1].upper() + w[1:] for w in form.split())
+        indonesian.setdefault(written, code)
+
+    for code, name in english.items():
+        en.setdefault(name.lower(), code)
+        if code in indonesian_cldr:
+            add_id(indonesian_cldr[code], code)
+        for form in terms.get(name.lower(), []):
+            add_id(form, code)
+    for code, name in indonesian_cldr.items():
+        if code.isdigit():  # a region ("Amerika Latin", "Amerika Utara"): named whole, it is no country
+            add_id(name, "")
+    for word, forms in terms.items():  # adjectives and other English names: "russian", "britain", "dutch"
+        # "chinese" -> "china", "tiongkok", "tionghoa": the forms that name a country all name China
+        codes = {indonesian.get(f if f.isupper() else " ".join(w[:1].upper() + w[1:] for w in f.split()))
+                 for f in forms} - {None, ""}
+        if len(codes) == 1 and word not in en:
+            en[word] = codes.pop()  # type: ignore[assignment]
+    for short, code in _EN_EXTRA.items():
+        en.setdefault(short.lower(), code)
+    return indonesian, en
+
+
+def _pattern(names: dict[str, str], ignore_case: bool) -> re.Pattern[str]:
+    ordered = sorted(names, key=len, reverse=True)  # "Korea Utara" before "Korea", "Arab Saudi" before "Arab"
+    if not ignore_case:
+        return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+    # acronyms ("AS", "RRC") only as written: "as" is an English word
+    parts = [re.escape(n) if n.isupper() else "(?i:" + re.escape(n) + ")" for n in ordered]
+    return re.compile(r"(?<![\w-])(" + "|".join(parts) + r")(?![\w-])")
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    indonesian, english = _names()
+    lookup = {**{k.lower(): v for k, v in english.items()}, **{k.lower(): v for k, v in indonesian.items()}}
+    any_name = _pattern({**indonesian, **english}, ignore_case=True).pattern[len("(?<![\\w-])("):-len(")(?![\\w-])")]
+    country = f"((?<![\\w-])(?:{any_name})(?![\\w-]))"  # one group per pattern; a match fills one
+    qualified = re.compile(_EN_QUALIFIED.format(c=country) + "|" + _ID_QUALIFIED.format(c=country))
+    return _pattern(indonesian, ignore_case=False), qualified, lookup
+
+
+def named_countries(text: str) -> frozenset[str]:
+    """The countries (CLDR codes) an Indonesian text names as news writes them: "Kantor Berita Korea Utara" ->
+    {"KP"}. Only capitalised Indonesian forms count, so an English surname ("Stanley Jordan") names none."""
+    indonesian_names, _, _ = _patterns()
+    indonesian, _ = _names()
+    return frozenset(indonesian[m.group(1)] for m in indonesian_names.finditer(text)) - {""}
+
+
+def qualifying_countries(question: str) -> frozenset[str]:
+    """The countries a question qualifies its answer's category with: "Which Russian news agency ...?" -> {"RU"},
+    "Siapa pejabat pertahanan Korea Utara yang ...?" -> {"KP"}; empty when the country is not the category's
+    ("Which agency reported Kim's meeting with Russia?")."""
+    _, qualified, lookup = _patterns()
+    return frozenset(lookup[next(g for g in m.groups() if g).lower()] for m in qualified.finditer(question)) - {""}
+
+
+def country_conflict(question: str, short_answer: str) -> bool:
+    """Does the short answer name only countries other than the one(s) the question's category is qualified with?
+    ("Which Russian news agency ...?" -> "Kantor Berita Korea Utara")."""
+    asked = qualifying_countries(question)
+    if not asked:
+        return False
+    named = named_countries(short_answer)
+    return bool(named) and not named & asked
