@@ -31,6 +31,7 @@ from .answerability import (
     count_guard,
     evidence_guard,
     life_event_doubt,
+    timed_event_doubt,
     when_guard,
 )
 from .background import BackgroundIdf
@@ -349,7 +350,8 @@ class Answerer:
                                                           self.background if gate.reads_background else None),
                                    chunks,
                                    self.cross_encoder().logit(query, sentences) if gate.reads_cross_encoder else None)
-            if decision.answerable and (doubt := life_event_doubt(question, quotes)):
+            if decision.answerable and (doubt := life_event_doubt(question, quotes)
+                                        or timed_event_doubt(question, quotes)):
                 decision = replace(decision, doubt=doubt)
         return Evidence(question, language, query, hits, sentences, decision, terms)
 

@@ -23,9 +23,11 @@ _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 # "Which Russian news agency ...", "What North Korean weapons ...", "Who is the German chancellor ...?"
 _EN_QUALIFIED = (r"\b(?i:which|what)\s+(?i:kind\s+of\s+)?{c}\s+[a-z]"
                  r"|\b(?i:who|what)\s+(?i:is|was|are|were)\s+(?i:the)\s+{c}\s+[a-z]")
-# "Kantor berita Rusia apa ...", "Siapa pejabat pertahanan Korea Utara yang ...", "Siapakah nama Presiden Peru?"
+# "Kantor berita Rusia apa ...", "Siapa pejabat pertahanan Korea Utara yang ...", "Siapakah nama Presiden Peru?",
+# "Apa nama kantor berita Rusia yang ..."
 _ID_QUALIFIED = (r"\b[a-z]+\s+{c}\s+(?:apa|mana)(?:kah)?\b"
-                 r"|\b(?i:siapa)(?:kah)?\s+(?:(?i:nama)\s+)?(?:[^\W\d_]+\s+){{1,3}}{c}\s*(?:yang\b|\?|,|$)")
+                 r"|\b(?i:siapa|apa)(?:kah)?\s+(?:(?i:nama)\s+)?(?:(?!yang\b)[^\W\d_]+\s+){{1,3}}{c}"
+                 r"\s*(?:yang\b|\?|,|$)")
 # English short forms CLDR lacks
 _EN_EXTRA = {"US": "US", "USA": "US", "UK": "GB"}
 
@@ -68,7 +70,8 @@ def _names() -> tuple[dict[str, str], dict[str, str]]:
 def _pattern(names: dict[str, str], ignore_case: bool) -> re.Pattern[str]:
     ordered = sorted(names, key=len, reverse=True)  # "Korea Utara" before "Korea", "Arab Saudi" before "Arab"
     if not ignore_case:
-        return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+        # "bahasa Inggris" is a language, not the country
+        return re.compile(r"(?<![\w-])(?<!ahasa )(" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
     # acronyms ("AS", "RRC") only as written: "as" is an English word
     parts = [re.escape(n) if n.isupper() else "(?i:" + re.escape(n) + ")" for n in ordered]
     return re.compile(r"(?<![\w-])(" + "|".join(parts) + r")(?![\w-])")
@@ -94,7 +97,8 @@ def named_countries(text: str) -> frozenset[str]:
 
 def qualifying_countries(question: str) -> frozenset[str]:
     """The countries a question qualifies its answer's category with: "Which Russian news agency ...?" -> {"RU"},
-    "Siapa pejabat pertahanan Korea Utara yang ...?" -> {"KP"}; empty when the country is not the category's
+    "Siapa pejabat pertahanan Korea Utara yang ...?" -> {"KP"}, "Apa nama kantor berita Rusia yang ...?" -> {"RU"};
+    empty when the country is not the category's
     ("Which agency reported Kim's meeting with Russia?")."""
     _, qualified, lookup = _patterns()
     return frozenset(lookup[next(g for g in m.groups() if g).lower()] for m in qualified.finditer(question)) - {""}

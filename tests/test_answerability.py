@@ -15,6 +15,7 @@ from rag.answerability import (
     answerability_features,
     count_guard,
     life_event_doubt,
+    timed_event_doubt,
     stated_conversely,
     when_guard,
 )
@@ -157,3 +158,18 @@ def test_life_event_doubt_when_no_quote_mentions_the_birth_or_death_asked_about(
     assert life_event_doubt("Where was Aleksey Krivoruchko born?", born) == ""
     died = split_hits([_hit("Ia wafat di Moskow.")])
     assert life_event_doubt("Where did he die?", died) == ""
+
+
+def test_timed_event_doubt_when_no_quote_mentions_the_arrival_signing_or_departure_asked_about():
+    meeting = split_hits([_hit("Pertemuan Kim Jong-un dengan delegasi Rusia yang dipimpin Aleksey Krivoruchko "
+                               "dilakukan di Pyongyang, Kamis (18/7/2024).")])
+    assert "arrival" in timed_event_doubt("Kapan Krivoruchko tiba di Pyongyang?", meeting)
+    assert "arrival" in timed_event_doubt("On what date did Aleksey Krivoruchko arrive in North Korea?", meeting)
+    assert "signing" in timed_event_doubt("When did Kim and Krivoruchko sign the agreement?", meeting)
+    assert "departure" in timed_event_doubt("Kapan delegasi Rusia berangkat ke Pyongyang?", meeting)
+    assert timed_event_doubt("Kapan Kim Jong-un bertemu Krivoruchko?", meeting) == ""  # no such event asked
+    assert timed_event_doubt("Di mana Krivoruchko tiba?", meeting) == ""  # not a when-question
+    arrived = split_hits([_hit("Rombongan Presiden tiba di Jakarta pada 19 September.")])
+    assert timed_event_doubt("When did the president arrive in Jakarta?", arrived) == ""
+    signed = split_hits([_hit("MOU Indonesia-GAM diteken di Helsinki, 15 Agustus.")])
+    assert timed_event_doubt("Kapan MOU Indonesia-GAM ditandatangani?", signed) == ""

@@ -14,6 +14,8 @@ from rag.countries import country_conflict, named_countries, qualifying_countrie
     ("Kantor berita Rusia apa yang pertama melaporkan pertemuan itu?", {"RU"}),
     ("Siapa pejabat pertahanan Korea Utara yang berkunjung ke Moskow?", {"KP"}),
     ("Siapakah nama Presiden Peru?", {"PE"}),
+    ("Apa nama kantor berita Rusia yang melaporkan pertemuan itu?", {"RU"}),
+    ("Apa yang dikatakan Rusia?", set()),
     # the country is not the answer's: the question is about a meeting with Russia, not a Russian agency
     ("Which agency reported Kim's meeting with Russia?", set()),
     ("Kapan Kim Jong-un bertemu delegasi Rusia?", set()),
@@ -32,6 +34,7 @@ def test_qualifying_countries(question, expected):
     ("Amerika Latin", set()),  # a region, named whole
     ("Stenley Jordan", set()),  # an English country name is a surname in Indonesian text
     ("as well as", set()),  # "AS" only as written
+    ("Bahasa Inggris", set()),  # a language named like its country
     ("pemerintah rusia", set()),  # news capitalises country names; lower case is no name
 ])
 def test_named_countries(text, expected):
