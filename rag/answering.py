@@ -743,10 +743,12 @@ def _complete_sentences(buffer: str) -> tuple[list[str], str]:
 def _short_answer_doubt(ev: Evidence, short: ShortAnswer) -> str:
     """Why a short answer the answerability model lets through is still a guess to doubt ("" when it is not)."""
     from .countries import country_conflict
-    from .extraction import titled_guess
+    from .extraction import day_missing, titled_guess
 
     if titled_guess(ev.question, short, ev.language != "id"):
         return "the short answer is a titled name of another kind than the one asked for"
+    if day_missing(ev.question, short):
+        return "the date found names no day, and the question asks for one"
     if country_conflict(ev.question, short.text):
         # "Which Russian news agency ...?" -> "Kantor Berita Korea Utara": on FacQA, IDK-MRC and news train it
         # fired 9 times (questions whose category names a country: 112), every time on a wrong answer (session 30)

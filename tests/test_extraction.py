@@ -497,3 +497,20 @@ def test_a_person_with_an_honorific_is_no_place(sentence):
 def test_the_capital_is_a_place():
     answer = extract_short_answer("Di mana upacara itu digelar?", "Upacara itu digelar di Ibu Kota Jakarta kemarin.")
     assert answer.text == "Ibu Kota Jakarta"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # a day is asked for; the sentence dates the visit to a month only
+    ("Pada tanggal berapa Presiden Vladimir Putin berkunjung ke Korea Utara?",
+     "Krivoruchko menjadi pejabat tinggi militer Rusia pertama yang mengunjungi Korea Utara, setelah Presiden Rusia "
+     "Vladimir Putin bulan lalu.", True),
+    ("On what date did Kim Jong-un meet Krivoruchko?",
+     "Pertemuan Kim Jong-un dengan Krivoruchko dilakukan di Pyongyang, Kamis (18/7/2024).", False),
+    # "when" asks for no day: a month answers it
+    ("Kapan Presiden Vladimir Putin berkunjung ke Korea Utara?",
+     "Krivoruchko menjadi pejabat tinggi militer Rusia pertama yang mengunjungi Korea Utara, setelah Presiden Rusia "
+     "Vladimir Putin bulan lalu.", False),
+])
+def test_day_missing(question, sentence, expected):
+    ans = extraction.extract_short_answer(question, sentence, reference_date="2024-07-19")
+    assert ans is not None and ans.kind == "when" and extraction.day_missing(question, ans) is expected, ans
