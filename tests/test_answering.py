@@ -373,3 +373,14 @@ def test_a_short_answer_of_another_country_than_the_one_asked_is_doubted(qa):
     assert not russian.refused and russian.tentative and russian.lead.startswith(TENTATIVE["en"])
     plain = answerer(qa, gate).answer("Which news agency first reported the meeting?")
     assert plain.short_answer == "Kantor Berita Korea Utara" and not plain.tentative
+
+
+def test_a_typed_question_whose_best_quote_names_nothing_of_its_type_is_doubted(qa):
+    """"Siapa Menteri Pertahanan Rusia?": the seed names only his deputy, so no person answers it; the closest quote
+    is shown framed as uncertain even when the model is sure. An untyped question with no short answer is not."""
+    gate = constant_gate(0.9)
+    who = answerer(qa, gate).answer("Siapa Menteri Pertahanan Rusia?")
+    assert who.short_answer is None and not who.refused and who.tentative
+    assert who.lead.startswith(TENTATIVE["id"])
+    why = answerer(qa, gate).answer("Mengapa Korea Utara dipandang sebagai ancaman oleh Korea Selatan dan Jepang?")
+    assert why.short_answer is None and not why.tentative
