@@ -61,8 +61,9 @@ class ShortAnswer:
 # Tokens
 # ---------------------------------------------------------------------------------------------------------------
 
-# Words keep inner hyphens/apostrophes/dots ("Jong-un", "U.S"), numbers keep separators ("22.265", "2,5", "18/7").
-_TOKEN = re.compile(r"\d+(?:[.,/:]\d+)*(?:-an)?|[^\W_]+(?:[-'’.][^\W_]+)*|[^\w\s]")
+# Words keep inner hyphens/apostrophes/dots ("Jong-un", "U.S"), numbers keep separators ("22.265", "2,5", "18/7");
+# a currency glued to its amount is two tokens ("Rp600" -> "Rp", "600"), as news also writes "Rp 600".
+_TOKEN = re.compile(r"(?:Rp|RP|rp)(?=\d)|\d+(?:[.,/:]\d+)*(?:-an)?|[^\W_]+(?:[-'’.][^\W_]+)*|[^\w\s]")
 
 
 @dataclass

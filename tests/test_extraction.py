@@ -105,6 +105,8 @@ def test_when_reads_years_and_relative_dates():
      "Serangan bom di pasar itu menewaskan 12 orang dan melukai sedikitnya 30 warga lainnya.", "12 orang"),
     ("Berapa anggaran yang disiapkan pemerintah untuk bantuan itu?",
      "Pemerintah menyiapkan anggaran Rp 5 miliar untuk bantuan korban banjir.", "Rp 5 miliar"),
+    # the currency glued to its amount, as most news now writes it
+    ("Berapa harga parfum musk itu?", "Parfum musk itu dibanderol dengan harga Rp600 ribu.", "Rp600 ribu"),
     ("Berapa persen pertumbuhan ekonomi tahun ini?",
      "Bank Indonesia memperkirakan pertumbuhan ekonomi tahun ini mencapai 5,2 persen.", "5,2 persen"),
     ("How many people died in Tel Aviv?",
