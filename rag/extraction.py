@@ -951,8 +951,10 @@ def _number_candidates(toks: list[_Tok], date_toks: set[int], q: _Question) -> l
             u = toks[j]
             if u.low in _PERCENT or u.text == "%":
                 unit_end, unit = j + 1, "persen"
-            elif (u.alpha and (not u.cap or u.acro or u.low == q.unit) and u.low not in _FUNCTION
-                  and u.low not in _NUMBER_WORDS and u.low not in _QUESTION_WORDS) or u.low.rstrip(".") in _CURRENCY:
+            # a unit is lower-case, an acronym ("PS"), the question's own or a known one written capitalised ("Nm")
+            elif (u.alpha and (not u.cap or u.acro or u.low == q.unit or u.low in _UNIT_CLASS)
+                  and u.low not in _FUNCTION and u.low not in _NUMBER_WORDS and u.low not in _QUESTION_WORDS) \
+                    or u.low.rstrip(".") in _CURRENCY:
                 unit_end, unit = j + 1, u.low
                 # "meter kubik", "km per jam", "per dollar AS"
                 if unit_end + 1 < n and toks[unit_end].low == "per" and toks[unit_end + 1].alpha:

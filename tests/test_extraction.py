@@ -107,6 +107,8 @@ def test_when_reads_years_and_relative_dates():
      "Pemerintah menyiapkan anggaran Rp 5 miliar untuk bantuan korban banjir.", "Rp 5 miliar"),
     # the currency glued to its amount, as most news now writes it
     ("Berapa harga parfum musk itu?", "Parfum musk itu dibanderol dengan harga Rp600 ribu.", "Rp600 ribu"),
+    # a known unit written capitalised
+    ("Berapa torsi maksimal motor listrik itu?", "Motor listrik itu menghasilkan torsi maksimal 320 Nm.", "320 Nm"),
     ("Berapa persen pertumbuhan ekonomi tahun ini?",
      "Bank Indonesia memperkirakan pertumbuhan ekonomi tahun ini mencapai 5,2 persen.", "5,2 persen"),
     ("How many people died in Tel Aviv?",
