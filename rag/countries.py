@@ -95,6 +95,17 @@ def named_countries(text: str) -> frozenset[str]:
     return frozenset(indonesian[m.group(1)] for m in indonesian_names.finditer(text)) - {""}
 
 
+_JOINERS = re.compile(r"\b(?:negara|dan|and|serta)\b|[,;/&]", re.IGNORECASE)
+
+
+def is_countries(text: str) -> bool:
+    """Is the text only country names ("Korea Selatan", "Vietnam, Thailand, dan Meksiko", "negara Jepang"), not a
+    person or an agency of one ("Wakil Menteri Pertahanan Rusia Aleksey Krivoruchko", "Kantor Berita Korea Utara")?"""
+    indonesian_names, _, _ = _patterns()
+    rest = _JOINERS.sub(" ", indonesian_names.sub(" ", text))
+    return bool(named_countries(text)) and not re.search(r"\w", rest)
+
+
 def qualifying_countries(question: str) -> frozenset[str]:
     """The countries a question qualifies its answer's category with: "Which Russian news agency ...?" -> {"RU"},
     "Siapa pejabat pertahanan Korea Utara yang ...?" -> {"KP"}, "Apa nama kantor berita Rusia yang ...?" -> {"RU"};
@@ -102,6 +113,17 @@ def qualifying_countries(question: str) -> frozenset[str]:
     ("Which agency reported Kim's meeting with Russia?")."""
     _, qualified, lookup = _patterns()
     return frozenset(lookup[next(g for g in m.groups() if g).lower()] for m in qualified.finditer(question)) - {""}
+
+
+# "Di negara manakah ...", "Negara apa ...", "Which country ...", "negara asal": the answer is a country ("negara
+# bagian" is a state of a federation)
+_ASKS_COUNTRY = re.compile(r"\bnegara\s+(?!bagian\b)(?:mana|apa)\w*|\b(?:which|what)\s+country\b"
+                           r"|\bnegara\s+asal(?:nya)?\b|\bcountry\s+of\s+origin\b", re.IGNORECASE)
+
+
+def asks_country(question: str) -> bool:
+    """Does the question ask for a country ("Di negara manakah kota Incheon terletak?", "Which country ...?")?"""
+    return bool(_ASKS_COUNTRY.search(question))
 
 
 def country_conflict(question: str, short_answer: str) -> bool:

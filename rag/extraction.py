@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .bm25 import stem as root
+from .countries import asks_country, is_countries
 from .dates import MONTHS, WEEKDAYS, find_dates, find_relative_dates, iso_day
 from .query import answer_type, detect_language, glossary_equivalents, glossary_phrase_at, translated_terms
 
@@ -1507,6 +1508,9 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
         # answer, "what" questions (bench/extraction.py, passage setting): FacQA train .560 -> .561, English
         # train .407 -> .425, valid .567 -> .577; news unchanged (session 27)
         out = [x for x in out if not x[0].off_category] or out
+    if asks_country(question):
+        # "Di negara manakah kota Incheon terletak?": a candidate that names a country, when the sentence has one
+        out = [x for x in out if is_countries(x[0].text)] or out
     return out
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.countries import country_conflict, named_countries, qualifying_countries
+from rag.countries import asks_country, country_conflict, is_countries, named_countries, qualifying_countries
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -52,3 +52,26 @@ def test_named_countries(text, expected):
 ])
 def test_country_conflict(question, short, expected):
     assert country_conflict(question, short) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Korea Selatan", True),
+    ("Vietnam, Thailand, dan Meksiko", True),
+    ("negara Jepang", True),
+    ("Kantor Berita Korea Utara", False),  # an agency of a country
+    ("Wakil Menteri Pertahanan Rusia Aleksey Krivoruchko", False),  # a person
+    ("Pyongyang", False),  # a city
+])
+def test_is_countries(text, expected):
+    assert is_countries(text) is expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Di negara manakah kota Incheon terletak?", True),
+    ("Which country did Russia's deputy defence minister travel to?", True),
+    ("Apakah negara asal Dr Johny Setiawan?", True),
+    ("Di negara bagian manakah kota Austin?", False),  # a state of a federation
+    ("Di kota manakah Kim Jong-un bertemu Krivoruchko?", False),
+])
+def test_asks_country(question, expected):
+    assert asks_country(question) is expected

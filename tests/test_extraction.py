@@ -518,3 +518,10 @@ def test_the_capital_is_a_place():
 def test_day_missing(question, sentence, expected):
     ans = extraction.extract_short_answer(question, sentence, reference_date="2024-07-19")
     assert ans is not None and ans.kind == "when" and extraction.day_missing(question, ans) is expected, ans
+
+
+def test_a_country_question_is_answered_by_a_country_when_the_sentence_names_one():
+    """Not by a city or a person whose title names the country."""
+    sentence = "Kota Incheon di Korea Selatan menjadi tuan rumah Asian Games, kata Wali Kota Incheon Song Young-gil."
+    ans = extraction.extract_short_answer("Di negara manakah kota Incheon terletak?", sentence)
+    assert ans is not None and ans.text == "Korea Selatan", ans
