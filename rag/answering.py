@@ -747,7 +747,7 @@ _TYPED = {"who": "person", "when": "date", "where": "place", "number": "number"}
 def _short_answer_doubt(ev: Evidence, short: ShortAnswer | None) -> str:
     """Why an answer the answerability model lets through is still a guess to doubt ("" when it is not)."""
     from .countries import asks_country, country_conflict, is_countries
-    from .extraction import day_missing, question_focus, titled_guess
+    from .extraction import day_missing, past_for_future, question_focus, titled_guess
 
     if short is None:
         kind = question_focus(ev.question)[0]
@@ -759,6 +759,8 @@ def _short_answer_doubt(ev: Evidence, short: ShortAnswer | None) -> str:
         return "the short answer is a titled name of another kind than the one asked for"
     if day_missing(ev.question, short):
         return "the date found names no day, and the question asks for one"
+    if past_for_future(ev.question, short):
+        return "the date found is in the past, and the question asks what is to come"
     if asks_country(ev.question) and not is_countries(short.text):
         # "Which country did ... travel to?" -> "Pyongyang": on train (whole pipeline, session 30) a country question
         # answered by something that names no country had the key in its lead 6 times in 42 (7 unanswerable)

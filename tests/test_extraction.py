@@ -525,3 +525,13 @@ def test_a_country_question_is_answered_by_a_country_when_the_sentence_names_one
     sentence = "Kota Incheon di Korea Selatan menjadi tuan rumah Asian Games, kata Wali Kota Incheon Song Young-gil."
     ans = extraction.extract_short_answer("Di negara manakah kota Incheon terletak?", sentence)
     assert ans is not None and ans.text == "Korea Selatan", ans
+
+
+def test_past_for_future():
+    sentence = ("Krivoruchko menjadi pejabat tinggi militer Rusia pertama yang mengunjungi Korea Utara, setelah "
+                "Presiden Rusia Vladimir Putin bulan lalu.")
+    future = extraction.extract_short_answer("Kapan Putin akan mengunjungi Korea Utara?", sentence,
+                                             reference_date="2024-07-19")
+    assert future is not None and future.text == "bulan lalu"
+    assert extraction.past_for_future("Kapan Putin akan mengunjungi Korea Utara?", future)
+    assert not extraction.past_for_future("Kapan Putin mengunjungi Korea Utara?", future)  # a past visit: fine
