@@ -652,9 +652,15 @@ def _analyse(question: str, qtype: str | None, glossary: bool = True) -> _Questi
     for i, t in enumerate(toks):
         if qword.match(t.text):
             # "X apakah/manakah" -> X; "apa nama X" / "what X" -> X; "berapa X" -> X
-            if i > 0 and toks[i - 1].alpha and toks[i - 1].low not in _FUNCTION and toks[i - 1].low not in (
+            h = i - 1
+            # "Kantor berita Rusia mana ...": the country qualifies the head ("berita"), it is not the head
+            for run in (3, 2, 1):
+                if h - run >= 0 and is_countries(" ".join(x.text for x in toks[h - run + 1:h + 1])):
+                    h -= run
+                    break
+            if h >= 0 and toks[h].alpha and toks[h].low not in _FUNCTION and toks[h].low not in (
                     "nama", "name") and not t.low.startswith(("berapa", "siapa")):
-                head = toks[i - 1].low
+                head = toks[h].low
             j = i + 1
             while j < len(toks) and (toks[j].low in ("nama", "name", "the", "a", "an", "of", "kah", "yang") or
                                      toks[j].low in _MEASURE or not (toks[j].alpha or toks[j].num)

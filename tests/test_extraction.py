@@ -418,6 +418,10 @@ def test_an_emphatic_particle_does_not_cut_the_passive_subject(question):
      "Menteri Luar Negeri Korea Selatan Ban Ki-Moon menyatakan optimistis perundingan enam negara berhasil.", True),
     # a position is asked for: the title is the answer
     ("Apakah jabatan Erkki Tuomioja?", "Menteri Luar Negeri Finlandia Erkki Tuomioja tiba di Jakarta.", False),
+    # a news agency qualified by a country: the country is no head, so a titled person is off the category
+    ("Kantor berita Rusia mana yang melaporkan pertemuan Kim Jong-un dan Krivoruchko?",
+     "Pertemuan Kim Jong-un dengan delegasi Rusia yang dipimpin Wakil Menteri Pertahanan Rusia Aleksey Krivoruchko "
+     "dilakukan di Pyongyang, Kamis (18/7/2024).", True),
 ])
 def test_titled_guess(question, sentence, expected):
     ans = extraction.extract_short_answer(question, sentence)
