@@ -3,6 +3,8 @@
 "Which Russian news agency first reported ...?" asks for an agency of Russia; over an article that only quotes
 "Kantor Berita Korea Utara, KCNA", the best candidate is North Korea's agency: a short answer that names another
 country than the one the question's category is qualified with is a guess to doubt, not a fact to state.
+"Di negara manakah kota Incheon terletak?" asks for a country: a short answer that is no country name
+("Palangkaraya") is a guess too, and a sentence's country names are the candidates to prefer.
 
 Country names come from Babel's CLDR territory names (Indonesian and English) plus rag/glossary.json: the
 Indonesian forms of an English country name ("China" -> "Tiongkok", "Cina", "RRC") and English adjectives whose
@@ -67,24 +69,25 @@ def _names() -> tuple[dict[str, str], dict[str, str]]:
     return indonesian, en
 
 
-def _pattern(names: dict[str, str], ignore_case: bool) -> re.Pattern[str]:
+def _alternation(names: dict[str, str], ignore_case: bool) -> str:
     ordered = sorted(names, key=len, reverse=True)  # "Korea Utara" before "Korea", "Arab Saudi" before "Arab"
     if not ignore_case:
-        # "bahasa Inggris" is a language, not the country
-        return re.compile(r"(?<![\w-])(?<!ahasa )(" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+        return "|".join(map(re.escape, ordered))
     # acronyms ("AS", "RRC") only as written: "as" is an English word
-    parts = [re.escape(n) if n.isupper() else "(?i:" + re.escape(n) + ")" for n in ordered]
-    return re.compile(r"(?<![\w-])(" + "|".join(parts) + r")(?![\w-])")
+    return "|".join(re.escape(n) if n.isupper() else "(?i:" + re.escape(n) + ")" for n in ordered)
 
 
 @functools.lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """(Indonesian names as written, with "bahasa Inggris" a language, not the country; a question's qualified
+    category; any name, lower-case -> code)."""
     indonesian, english = _names()
     lookup = {**{k.lower(): v for k, v in english.items()}, **{k.lower(): v for k, v in indonesian.items()}}
-    any_name = _pattern({**indonesian, **english}, ignore_case=True).pattern[len("(?<![\\w-])("):-len(")(?![\\w-])")]
+    written = re.compile(r"(?<![\w-])(?<!ahasa )(" + _alternation(indonesian, ignore_case=False) + r")(?![\w-])")
+    any_name = _alternation({**indonesian, **english}, ignore_case=True)
     country = f"((?<![\\w-])(?:{any_name})(?![\\w-]))"  # one group per pattern; a match fills one
     qualified = re.compile(_EN_QUALIFIED.format(c=country) + "|" + _ID_QUALIFIED.format(c=country))
-    return _pattern(indonesian, ignore_case=False), qualified, lookup
+    return written, qualified, lookup
 
 
 def named_countries(text: str) -> frozenset[str]:
