@@ -34,7 +34,8 @@ from pathlib import Path
 
 from .bm25 import stem as root
 from .countries import asks_country, is_countries
-from .dates import MONTHS, WEEKDAYS, find_dates, find_relative_dates, iso_day
+from .dates import (MONTHS, WEEKDAY_NAMES_EN, WEEKDAY_NAMES_ID, WEEKDAYS, find_dates, find_relative_dates,
+                    iso_day)
 from .query import answer_type, detect_language, glossary_equivalents, glossary_phrase_at, translated_terms
 
 KINDS = ("who", "where", "when", "number", "other")
@@ -469,9 +470,10 @@ def asks_when(question: str) -> bool:
 _ASKS_DAY = re.compile(r"\btanggal\s+(?:berapa|apa)\w*|\bpada\s+tanggal\b|\bwhat\s+(?:exact\s+)?(?:date|day)\b"
                        r"|\bwhich\s+(?:date|day)\b", re.IGNORECASE)
 # a day in a short answer: a day number ("18/7", "15 Agustus"), a weekday, or a relative day
-_NAMES_DAY = re.compile(r"(?<![\d.,])\d{1,2}(?![\d.,])|\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Monday"
-                        r"|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(?:kemarin|besok|lusa|yesterday"
-                        r"|today|tomorrow)\b|\bhari\s+ini\b", re.IGNORECASE)
+_WEEKDAY_NAMES = "|".join((*WEEKDAY_NAMES_ID, "Jum'at", *WEEKDAY_NAMES_EN))
+_NAMES_DAY = re.compile(r"(?<![\d.,])\d{1,2}(?![\d.,])"
+                        rf"|\b(?:{_WEEKDAY_NAMES})\b"
+                        r"|\b(?:kemarin|besok|lusa|yesterday|today|tomorrow)\b|\bhari\s+ini\b", re.IGNORECASE)
 
 
 def day_missing(question: str, short: ShortAnswer) -> bool:
