@@ -147,6 +147,7 @@ def _both(name, make, fq, iq, facqa, facqa_en, idk, idk_en) -> dict:
 
 def _print_set(name: str, m: dict) -> None:
     print(f"| {name} | {m['in_answer_or_quotes']:.3f} | {m['in_lead']:.3f} | {m['in_short']:.3f} | "
+          f"{m['short_shown']:.3f} / {m['short_right']:.3f} | "
           f"{m['refused_answerable']:.3f} | {m['refusal_precision']:.3f} / {m['refusal_recall']:.3f} | "
           f"{m['verified']:.3f} | {m['tentative_answerable']:.3f} | {m['stated_unanswerable']:.3f} |")
 
@@ -154,9 +155,9 @@ def _print_set(name: str, m: dict) -> None:
 def _print(r: dict) -> None:
     f, e, i, ie = r["facqa"], r["facqa_en"], r["idk"], r["idk_en"]
     print(f"\n## {r['mode']}")
-    print("| set | in answer/quotes | in lead | in short | answerable refused | refusal P / R | verified "
-          "| answerable doubted | unanswerable stated |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| set | in answer/quotes | in lead | in short | short shown / right | answerable refused | refusal P / R "
+          "| verified | answerable doubted | unanswerable stated |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, m in (("FacQA valid", f), (f"FacQA valid en ({e['n']:.0f})", e), ("IDK-MRC valid", i),
                     (f"IDK-MRC valid en ({ie['n']:.0f})", ie)):
         _print_set(name, m)

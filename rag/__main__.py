@@ -178,6 +178,7 @@ def _eval_answers(qa, questions: list[dict], as_json: bool) -> int:
     print(f"gold inside the answer or its cited quotes: {r['in_answer_or_quotes']:.3f}")
     print(f"gold inside the answer's lead (first line):  {r['in_lead']:.3f}")
     print(f"gold inside the short answer alone:          {r['in_short']:.3f}")
+    print(f"answers led by a short answer / it right:    {r['short_shown']:.3f} / {r['short_right']:.3f}")
     print(f"answerable questions refused:                {r['refused_answerable']:.3f}")
     print(f"refusal precision / recall:                  {r['refusal_precision']:.3f} / {r['refusal_recall']:.3f}")
     print(f"generated answers verified:                  {r['verified']:.3f}")

@@ -58,6 +58,8 @@ from .query import answer_type, detect_language, language_neutral_terms
 from .ranking import QueryTerms
 from .records import Hit
 from .retrieval import HybridRetriever, parse_filters
+from .short_confidence import MODEL_PATH as SHORT_CONFIDENCE_MODEL
+from .short_confidence import ShortConfidence
 
 if TYPE_CHECKING:  # the answering stages are imported where used, so `import rag` stays light
     from .extraction import ShortAnswer
@@ -275,10 +277,14 @@ class Answerer:
                  gate: TreeEnsemble | None = None, generator: Generator | None = None, top_k: int = 5,
                  max_quotes: int = 4, llm_sentences: int = 4, llm_evidence_chars: int = 450, max_tokens: int = 160,
                  llm_retry_after: float = 60.0, small_gate: TreeEnsemble | None = None,
-                 background: BackgroundIdf | None = None, cross_encoder: CrossEncoder | None = None) -> None:
+                 background: BackgroundIdf | None = None, cross_encoder: CrossEncoder | None = None,
+                 short_confidence: ShortConfidence | None = None) -> None:
         self.retriever = retriever
         self.tokenizer = tokenizer
         self.scorer = scorer or (SentenceScorer.load() if EVIDENCE_MODEL.exists() else SentenceScorer.untrained())
+        # which what/which short answers are likely enough to be right to lead the answer (none: all of them)
+        self.short_confidence = short_confidence or (ShortConfidence.load() if SHORT_CONFIDENCE_MODEL.exists()
+                                                     else None)
         # The shipped pair: trees for collections and trees for archives of a few chunks (SMALL_ARCHIVE_CHUNKS).
         # A caller that passes its own `gate` gets that gate for every archive unless it passes `small_gate` too.
         if gate is None and GATE_MODEL.exists():
@@ -487,8 +493,10 @@ class Answerer:
         """The LLM-free answer: short answer (when extractable) + verbatim quotes with [n], outlet and date."""
         quotes = self._quotes(ev.sentences)
         best = quotes[0]
-        short = self._short_answer(ev, best)
-        if ev.decision.answerable and (doubt := _short_answer_doubt(ev, short)):
+        short, found = self._short_answer(ev, best)
+        # doubts read the extractor's best candidate, also when it is too unsure to lead the answer: a titled name
+        # for "Which North Korean officials ...?" is still a sign that the quote answers another question
+        if ev.decision.answerable and (doubt := _short_answer_doubt(ev, found)):
             ev = replace(ev, decision=replace(ev.decision, doubt=doubt))
         citations = [_citation(n, s) for n, s in enumerate(quotes, 1)]
         lang = ev.language
@@ -516,22 +524,29 @@ class Answerer:
         news = [s for s in sentences if not instruction_like(s.text)] or list(sentences)
         return news[: self.max_quotes]
 
-    def _short_answer(self, ev: Evidence, best: Sentence) -> ShortAnswer | None:
-        from .extraction import asks_definition, asks_purpose, asks_why_or_how, extract_short_answer
+    def _short_answer(self, ev: Evidence, best: Sentence) -> tuple[ShortAnswer | None, ShortAnswer | None]:
+        """(the short answer that leads the answer, the extractor's best candidate): the first is None when the
+        second is too unsure to be the headline."""
+        from .extraction import asks_definition, asks_purpose, asks_why_or_how, short_answers
 
         # qtype left to the extractor: it corrects answer_type for "-kah" forms and "di kota manakah" (where).
         # The glossary only changes English questions; asking without it otherwise reuses the memoised result
         # the sentence scorer already computed for this sentence.
         if asks_why_or_how(ev.question) or asks_purpose(ev.question) or asks_definition(ev.question):
-            return None  # a reason, a manner, a purpose or a description: the quote answers, not a phrase from it
-        short = extract_short_answer(ev.question, best.text, best.context, best.hit.date,
-                                     glossary=ev.language != "id")
+            return None, None  # a reason, a manner, a purpose or a description: the quote answers, not a phrase
+        found = short_answers(ev.question, best.text, best.context, best.hit.date, glossary=ev.language != "id")
+        short = found[0] if found else None
         if short is not None and short.off_category and short.source == "phrase":
             # "Which Russian ship docked ...?" -> "sendiri dituduh memberikan pasokan amunisi": a common-noun phrase
             # that is not of the category the question names is a guess; lead with the quote instead. Such guesses
             # held the gold on FacQA train 27 of 75 times, English 1 of 10, news train 3 of 34 (session 27)
-            return None
-        return short
+            return None, None
+        if short is not None and short.kind == "other" and self.short_confidence is not None \
+                and not self.short_confidence.shown(found):
+            # "What does North Korea keep testing?" -> "terus memberikan ancaman": a what/which guess more likely
+            # wrong than right (rag/short_confidence.py); the quote it came from is the answer
+            return None, short
+        return short, short
 
     # ---- generative ------------------------------------------------------------------------------------------
     def prompt_sentences(self, ev: Evidence) -> list[Sentence]:

@@ -106,6 +106,8 @@ def answer_metrics(questions: Sequence[dict[str, Any]], ask: Callable[[str], Any
     - in_answer_or_quotes: a gold answer occurs in the answer text or in one of its cited quotes (answerable
       questions; a refusal counts as a miss);
     - in_lead: ... in the answer's first line; in_short: ... in the extracted short answer alone;
+    - short_shown / short_right: share of answered answerable questions led by a short answer, and the share of
+      those short answers that hold a gold answer (how far a reader can trust the headline);
     - refused_answerable: share of answerable questions refused;
     - refusal_precision / refusal_recall: refusals that were right / unanswerable questions refused;
     - verified: share of generated answers whose every shown sentence passed verification (generative mode);
@@ -116,6 +118,7 @@ def answer_metrics(questions: Sequence[dict[str, Any]], ask: Callable[[str], Any
     counts = {"in_answer_or_quotes": 0, "in_lead": 0, "in_short": 0, "refused_answerable": 0,
               "tentative_answerable": 0}
     refused_right = refused_total = impossible = generated = verified = stated_impossible = 0
+    answered = short_shown = short_right = 0
     answerable = 0
     for q in questions:
         ans = ask(q["question"])
@@ -138,8 +141,14 @@ def answer_metrics(questions: Sequence[dict[str, Any]], ask: Callable[[str], Any
         texts = [normalise(ans.text)] + [normalise(c.quote) for c in ans.citations]
         counts["in_answer_or_quotes"] += any(g in t for g in golds for t in texts)
         counts["in_lead"] += any(g in normalise(ans.lead) for g in golds)
-        counts["in_short"] += bool(ans.short_answer) and any(g in normalise(ans.short_answer) for g in golds)
+        in_short = bool(ans.short_answer) and any(g in normalise(ans.short_answer) for g in golds)
+        counts["in_short"] += in_short
+        answered += 1
+        short_shown += bool(ans.short_answer)
+        short_right += in_short
     out = {k: v / max(answerable, 1) for k, v in counts.items()}
+    out["short_shown"] = short_shown / answered if answered else float("nan")
+    out["short_right"] = short_right / short_shown if short_shown else float("nan")
     out["refusal_precision"] = refused_right / refused_total if refused_total else float("nan")
     out["refusal_recall"] = refused_right / impossible if impossible else float("nan")
     out["verified"] = verified / generated if generated else float("nan")

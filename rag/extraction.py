@@ -1555,7 +1555,6 @@ def titled_guess(question: str, short: ShortAnswer, glossary: bool = True) -> bo
         and head not in _POSITION_HEADS
 
 
-@functools.lru_cache(maxsize=4096)
 def extract_short_answer(question: str, sentence: str, context: str = "", reference_date: str | None = None,
                          qtype: str | None = None, glossary: bool = True) -> ShortAnswer | None:
     """The short answer to `question` in `sentence` (verbatim, with offsets into `sentence`), or None when the
@@ -1572,8 +1571,16 @@ def extract_short_answer(question: str, sentence: str, context: str = "", refere
     features read without it (bench/RESULTS.md, "The extractor's glossary in the sentence scorer").
     Memoised: the evidence, answerability and answer stages read the same sentences for one question.
     """
-    found = candidates(question, sentence, context, reference_date, qtype, glossary)
-    return found[0][0] if found else None
+    found = short_answers(question, sentence, context, reference_date, qtype, glossary)
+    return found[0] if found else None
+
+
+@functools.lru_cache(maxsize=4096)
+def short_answers(question: str, sentence: str, context: str = "", reference_date: str | None = None,
+                  qtype: str | None = None, glossary: bool = True) -> tuple[ShortAnswer, ...]:
+    """Every short answer `extract_short_answer` weighs in `sentence`, best first (its runner-ups tell how sure
+    the best one is: rag/short_confidence.py). Memoised."""
+    return tuple(a for a, _ in candidates(question, sentence, context, reference_date, qtype, glossary))
 
 
 def best_short_answer(question: str, sentences: Iterable[str], reference_date: str | None = None,

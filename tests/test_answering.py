@@ -384,3 +384,31 @@ def test_a_typed_question_whose_best_quote_names_nothing_of_its_type_is_doubted(
     assert who.lead.startswith(TENTATIVE["id"])
     why = answerer(qa, gate).answer("Mengapa Korea Utara dipandang sebagai ancaman oleh Korea Selatan dan Jepang?")
     assert why.short_answer is None and not why.tentative
+
+
+def test_an_unsure_what_question_short_answer_gives_way_to_its_quote(qa):
+    """"What does North Korea keep testing?" -> "terus memberikan ancaman" is a guess (rag/short_confidence.py): the
+    answer leads with the quote that holds "rudal balistik", stated; a model that trusts every guess shows it."""
+    from rag.short_confidence import FEATURES, ShortConfidence
+
+    question = "What does North Korea keep testing?"
+    ans = answerer(qa, constant_gate(0.9)).answer(question)
+    assert ans.short_answer is None and not ans.tentative, ans.lead
+    assert ans.lead.startswith("According to [1]") and "rudal balistik" in ans.lead
+    n = len(FEATURES)
+    trusting = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(0.9),
+                        short_confidence=ShortConfidence(np.zeros(n), 5.0, np.zeros(n), np.ones(n)))
+    assert trusting.answer(question).short_answer == "terus memberikan ancaman"
+
+
+def test_a_withheld_short_answer_still_raises_its_doubt(qa):
+    """The doubts read the extractor's best candidate even when it does not lead: a titled Russian name for "Which
+    North Korean officials ...?" is a titled guess, so the quote is framed as uncertain."""
+    from rag.short_confidence import FEATURES, ShortConfidence
+
+    n = len(FEATURES)
+    withholding = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(0.9),
+                           short_confidence=ShortConfidence(np.zeros(n), -5.0, np.zeros(n), np.ones(n)))
+    ans = withholding.answer("Which North Korean officials accompanied Kim Jong-un at his meeting with the Russian "
+                             "delegation?")
+    assert ans.short_answer is None and not ans.refused and ans.tentative, ans.lead

@@ -129,10 +129,12 @@ def test_english_question_gets_a_short_answer_it_does_not_already_name(qa):
 
 
 def test_a_which_question_gets_an_answer_of_the_category_it_names_or_none(qa):
-    """The head noun decides: "perang Rusia" (not the better-placed "KCNA") for "Which war ...?"; no guessed
-    phrase for a ship the article never mentions (the lead quotes instead, when not refused)."""
+    """The head noun decides: "perang Rusia" (not the better-placed "KCNA") for "Which war ...?" -- or, when that
+    candidate is too unsure to lead (rag/short_confidence.py), the quote that holds it; no guessed phrase for a
+    ship the article never mentions (the lead quotes instead, when not refused)."""
     war = qa.ask("Which war did Kim Jong-un express support for?")
-    assert war.short_answer is not None and war.short_answer.lower().startswith("perang"), war.lead
+    assert not war.refused and "perang Rusia" in war.lead, war.lead
+    assert war.short_answer is None or war.short_answer.lower().startswith("perang"), war.lead
     ship = qa.ask("Which Russian ship docked in North Korea?")
     assert ship.refused or ship.short_answer is None, ship.lead
 

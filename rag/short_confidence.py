@@ -1,0 +1,54 @@
+"""How likely a what/which short answer is right, so a likely-wrong phrase is not the answer's headline.
+
+Why: the extractor always returns its best candidate, and for what/which questions that is often a guess. On
+FacQA and news *train* (whole pipeline, session 31) a "phrase" candidate (the words after the question's own) held
+the gold about half the time, while the quoted sentence it came from held it 80% of the time: a wrong phrase
+stated before a right quote misleads. The extractor's scores rank one sentence's candidates but are not calibrated
+across questions (rag/extraction.py), so a small logistic model over the candidate's origin, its score and its lead
+over the runner-up turns them into a probability (weights in rag/short_confidence.json, trained by
+bench/short_confidence.py). Below the threshold the answer leads with its quote instead.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .extraction import ShortAnswer
+from .ranking import LinearRanker
+
+MODEL_PATH = Path(__file__).with_name("short_confidence.json")
+
+_SOURCES = ("name", "name_part", "name_pair", "paren", "phrase", "object")
+FEATURES = tuple(f"source_{s}" for s in _SOURCES) + ("score", "margin", "log_candidates", "off_category")
+_MAX_MARGIN = 5.0  # a lone candidate's lead over a runner-up that does not exist
+
+
+def short_features(found: Sequence[ShortAnswer]) -> list[float]:
+    """FEATURES of the best candidate in `found` (a sentence's candidates, best first; not empty)."""
+    top = found[0]
+    source = "name" if top.source == "name_core" else top.source
+    margin = min(top.score - found[1].score, _MAX_MARGIN) if len(found) > 1 else _MAX_MARGIN
+    return [float(source == s) for s in _SOURCES] + [top.score, margin, math.log(len(found)),
+                                                     float(top.off_category)]
+
+
+class ShortConfidence(LinearRanker):
+    """Logistic model: P(the best what/which candidate is right) from FEATURES (standardised)."""
+
+    FEATURE_NAMES = FEATURES
+    MODEL_PATH = MODEL_PATH
+    TRAINED_BY = "bench/short_confidence.py"
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.score(np.atleast_2d(x))))
+
+    @property
+    def threshold(self) -> float:
+        return float(self.info.get("threshold", 0.5))
+
+    def shown(self, found: Sequence[ShortAnswer]) -> bool:
+        """Should the best of `found` lead the answer?"""
+        return bool(self.probability(np.array(short_features(found)))[0] >= self.threshold)
