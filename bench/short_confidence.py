@@ -1,6 +1,6 @@
-"""How often is the short answer the LLM-free answer leads with right? Measured per kind of short answer, and the
-trainer of rag/short_confidence.json: when a what/which short answer is too likely wrong, the answer leads with
-its quote instead.
+"""How often is the short answer the LLM-free answer leads with right? Measured per answer type, and the trainer
+of rag/short_confidence_<type>.json: when a what/which or where short answer is too likely wrong, the answer leads
+with its quote instead.
 
 The whole pipeline (retrieval, sentence scorer, answerability) runs over the *train* questions (FacQA, its English
 versions, the hand-written news questions); for every answered question the shown short answer of its best
@@ -10,7 +10,10 @@ parenthesis, ...), its extractor score and its lead over the runner-up is fitted
 by question set), and its out-of-fold probabilities choose nothing: the threshold is fixed in advance (a short answer
 is shown when it is more likely right than wrong, P >= 0.5). Valid questions are only reported.
 
-    python bench/short_confidence.py [--data ../shared/data] [--write] [--splits train,valid]
+    python bench/short_confidence.py [--data ../shared/data] [--kind other|where|who|when|number] [--write]
+
+(--write stores the model of --kind; models ship for the types in rag.short_confidence.KINDS. Whole-pipeline
+records are cached in /work/cache/short_confidence: delete it after any change to retrieval, scorer or extractor.)
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from answer_data import news_question_sets, open_index, open_news_index, question_sets  # noqa: E402
 
 from rag.extraction import asks_definition, asks_purpose, asks_why_or_how, short_answers  # noqa: E402
-from rag.short_confidence import FEATURES, MODEL_PATH, ShortConfidence, short_features  # noqa: E402
+from rag.short_confidence import FEATURES, KINDS, ShortConfidence, model_path, short_features  # noqa: E402
 
 CACHE = Path("/work/cache/short_confidence")
 
@@ -78,7 +81,8 @@ def collect(name: str, qa, rows: list[dict]) -> list[dict]:
 def fit(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> ShortConfidence:
     from sklearn.linear_model import LogisticRegression
 
-    mean, scale = x.mean(0), x.std(0) + 1e-9
+    mean, std = x.mean(0), x.std(0)
+    scale = np.where(std > 0, std, 1.0)  # a constant column (no locative what/which answer) stays harmless
     m = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
     return ShortConfidence(m.coef_[0], float(m.intercept_[0]), mean, scale)
 
@@ -95,6 +99,8 @@ def main() -> None:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--kind", default="other", help="the answer type judged: other (what/which), where, who, when, "
+                    "number; --write only for the shipped ones (rag.short_confidence.KINDS)")
     args = ap.parse_args()
     data = Path(args.data)
     qs = question_sets(data)
@@ -107,13 +113,12 @@ def main() -> None:
     valid = {name: collect(name, qa, rows) for name, qa, rows in (
         ("facqa_valid", facqa, qs["facqa_valid"][1]), ("facqa_valid_en", facqa, qs["facqa_valid_en"][1]),
         ("news_valid", news_qa, news["newsqa_valid"]))}
-    # only what/which questions are judged (who/when/where/number short answers are right 64-84% of the time)
-    train = {k: [r for r in v if r["kind"] == "other"] for k, v in train.items()}
-    valid = {k: [r for r in v if r["kind"] == "other"] for k, v in valid.items()}
+    train = {k: [r for r in v if r["kind"] == args.kind] for k, v in train.items()}
+    valid = {k: [r for r in v if r["kind"] == args.kind] for k, v in valid.items()}
     recs = [r for v in train.values() for r in v]
     x = np.array([r["x"] for r in recs])
     y = np.array([r["right"] for r in recs], dtype=int)
-    print("origin of the what/which short answers on train (count, share right):")
+    print(f"origin of the {args.kind} short answers on train (count, share right):")
     by_source = collections.defaultdict(list)
     for r in recs:
         by_source[r["source"]].append(r["right"])
@@ -128,7 +133,7 @@ def main() -> None:
         oof[folds == k] = m.probability(x[folds == k])
     model = fit(x, y)
     print(f"\nthreshold {args.threshold} (fixed in advance); out of fold on train, final model on valid\n")
-    print("| set | what/which short answers | right | shown | right when shown | right when withheld |"
+    print(f"| set | {args.kind} short answers | right | shown | right when shown | right when withheld |"
           " withheld right | withheld wrong |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     start = 0
@@ -140,10 +145,12 @@ def main() -> None:
             table(name, v, model.probability(np.array([r["x"] for r in v])), args.threshold)
     print("\nweights: " + ", ".join(f"{f} {w:+.3f}" for f, w in zip(FEATURES, model.weights)))
     if args.write:
-        model.info = {"trained_by": "bench/short_confidence.py", "threshold": args.threshold,
+        if args.kind not in KINDS:
+            sys.exit(f"no {args.kind} model ships (rag.short_confidence.KINDS); measured only")
+        model.info = {"trained_by": "bench/short_confidence.py", "kind": args.kind, "threshold": args.threshold,
                       "rows": len(recs), "date": time.strftime("%Y-%m-%d")}
-        model.save(MODEL_PATH)
-        print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
+        model.save(model_path(args.kind))
+        print(f"wrote {model_path(args.kind).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -58,8 +58,8 @@ from .query import answer_type, detect_language, language_neutral_terms
 from .ranking import QueryTerms
 from .records import Hit
 from .retrieval import HybridRetriever, parse_filters
-from .short_confidence import MODEL_PATH as SHORT_CONFIDENCE_MODEL
 from .short_confidence import ShortConfidence
+from .short_confidence import load_models as load_short_confidence
 
 if TYPE_CHECKING:  # the answering stages are imported where used, so `import rag` stays light
     from .extraction import ShortAnswer
@@ -278,13 +278,13 @@ class Answerer:
                  max_quotes: int = 4, llm_sentences: int = 4, llm_evidence_chars: int = 450, max_tokens: int = 160,
                  llm_retry_after: float = 60.0, small_gate: TreeEnsemble | None = None,
                  background: BackgroundIdf | None = None, cross_encoder: CrossEncoder | None = None,
-                 short_confidence: ShortConfidence | None = None) -> None:
+                 short_confidence: Mapping[str, ShortConfidence] | None = None) -> None:
         self.retriever = retriever
         self.tokenizer = tokenizer
         self.scorer = scorer or (SentenceScorer.load() if EVIDENCE_MODEL.exists() else SentenceScorer.untrained())
-        # which what/which short answers are likely enough to be right to lead the answer (none: all of them)
-        self.short_confidence = short_confidence or (ShortConfidence.load() if SHORT_CONFIDENCE_MODEL.exists()
-                                                     else None)
+        # which short answers are likely enough to be right to lead the answer, by answer type (a type without a
+        # model: all of them)
+        self.short_confidence = load_short_confidence() if short_confidence is None else dict(short_confidence)
         # The shipped pair: trees for collections and trees for archives of a few chunks (SMALL_ARCHIVE_CHUNKS).
         # A caller that passes its own `gate` gets that gate for every archive unless it passes `small_gate` too.
         if gate is None and GATE_MODEL.exists():
@@ -541,10 +541,10 @@ class Answerer:
             # that is not of the category the question names is a guess; lead with the quote instead. Such guesses
             # held the gold on FacQA train 27 of 75 times, English 1 of 10, news train 3 of 34 (session 27)
             return None, None
-        if short is not None and short.kind == "other" and self.short_confidence is not None \
-                and not self.short_confidence.shown(found):
-            # "What does North Korea keep testing?" -> "terus memberikan ancaman": a what/which guess more likely
-            # wrong than right (rag/short_confidence.py); the quote it came from is the answer
+        if short is not None and (model := self.short_confidence.get(short.kind)) is not None \
+                and not model.shown(found):
+            # "What does North Korea keep testing?" -> "terus memberikan ancaman": a what/which (or where) guess more
+            # likely wrong than right (rag/short_confidence.py); the quote it came from is the answer
             return None, short
         return short, short
 

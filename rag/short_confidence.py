@@ -1,12 +1,14 @@
-"""How likely a what/which short answer is right, so a likely-wrong phrase is not the answer's headline.
+"""How likely a what/which or where short answer is right, so a likely-wrong one is not the answer's headline.
 
 Why: the extractor always returns its best candidate, and for what/which questions that is often a guess. On
 FacQA and news *train* (whole pipeline, session 31) a "phrase" candidate (the words after the question's own) held
 the gold about half the time, while the quoted sentence it came from held it 80% of the time: a wrong phrase
 stated before a right quote misleads. The extractor's scores rank one sentence's candidates but are not calibrated
-across questions (rag/extraction.py), so a small logistic model over the candidate's origin, its score and its lead
-over the runner-up turns them into a probability (weights in rag/short_confidence.json, trained by
-bench/short_confidence.py). Below the threshold the answer leads with its quote instead.
+across questions (rag/extraction.py), so a small logistic model per answer type over the candidate's origin, its
+score and its lead over the runner-up turns them into a probability (weights in rag/short_confidence_<type>.json,
+trained by bench/short_confidence.py). Below the threshold the answer leads with its quote instead. Models ship for
+what/which ("other") and where questions; who, when and how-many short answers are right more often, and
+withholding them measured no better on train (bench/RESULTS.md).
 """
 from __future__ import annotations
 
@@ -19,9 +21,9 @@ import numpy as np
 from .extraction import ShortAnswer
 from .ranking import LinearRanker
 
-MODEL_PATH = Path(__file__).with_name("short_confidence.json")
+KINDS = ("other", "where")
 
-_SOURCES = ("name", "name_part", "name_pair", "paren", "phrase", "object")
+_SOURCES = ("name", "name_part", "name_pair", "paren", "phrase", "object", "locative")
 FEATURES = tuple(f"source_{s}" for s in _SOURCES) + ("score", "margin", "log_candidates", "off_category")
 _MAX_MARGIN = 5.0  # a lone candidate's lead over a runner-up that does not exist
 
@@ -35,11 +37,15 @@ def short_features(found: Sequence[ShortAnswer]) -> list[float]:
                                                      float(top.off_category)]
 
 
+def model_path(kind: str) -> Path:
+    return Path(__file__).with_name(f"short_confidence_{kind}.json")
+
+
 class ShortConfidence(LinearRanker):
-    """Logistic model: P(the best what/which candidate is right) from FEATURES (standardised)."""
+    """Logistic model: P(the best candidate of one answer type is right) from FEATURES (standardised)."""
 
     FEATURE_NAMES = FEATURES
-    MODEL_PATH = MODEL_PATH
+    MODEL_PATH = model_path("other")
     TRAINED_BY = "bench/short_confidence.py"
 
     def probability(self, x: np.ndarray) -> np.ndarray:
@@ -52,3 +58,8 @@ class ShortConfidence(LinearRanker):
     def shown(self, found: Sequence[ShortAnswer]) -> bool:
         """Should the best of `found` lead the answer?"""
         return bool(self.probability(np.array(short_features(found)))[0] >= self.threshold)
+
+
+def load_models() -> dict[str, ShortConfidence]:
+    """The shipped models by answer type (those whose file exists)."""
+    return {kind: ShortConfidence.load(model_path(kind)) for kind in KINDS if model_path(kind).exists()}

@@ -397,7 +397,7 @@ def test_an_unsure_what_question_short_answer_gives_way_to_its_quote(qa):
     assert ans.lead.startswith("According to [1]") and "rudal balistik" in ans.lead
     n = len(FEATURES)
     trusting = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(0.9),
-                        short_confidence=ShortConfidence(np.zeros(n), 5.0, np.zeros(n), np.ones(n)))
+                        short_confidence={"other": ShortConfidence(np.zeros(n), 5.0, np.zeros(n), np.ones(n))})
     assert trusting.answer(question).short_answer == "terus memberikan ancaman"
 
 
@@ -408,7 +408,7 @@ def test_a_withheld_short_answer_still_raises_its_doubt(qa):
 
     n = len(FEATURES)
     withholding = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(0.9),
-                           short_confidence=ShortConfidence(np.zeros(n), -5.0, np.zeros(n), np.ones(n)))
+                           short_confidence={"other": ShortConfidence(np.zeros(n), -5.0, np.zeros(n), np.ones(n))})
     ans = withholding.answer("Which North Korean officials accompanied Kim Jong-un at his meeting with the Russian "
                              "delegation?")
     assert ans.short_answer is None and not ans.refused and ans.tentative, ans.lead

@@ -1,5 +1,5 @@
-"""rag/short_confidence.py: the features of a what/which short answer and the shipped model that decides whether it
-leads the answer (its training and valid numbers: bench/short_confidence.py, bench/RESULTS.md)."""
+"""rag/short_confidence.py: the features of a short answer and the shipped models (what/which, where) that decide
+whether it leads the answer (their training and valid numbers: bench/short_confidence.py, bench/RESULTS.md)."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.extraction import ShortAnswer, short_answers
-from rag.short_confidence import FEATURES, MODEL_PATH, ShortConfidence, short_features
+from rag.short_confidence import FEATURES, KINDS, ShortConfidence, load_models, model_path, short_features
 
 PHRASE = ShortAnswer("terus memberikan ancaman", 0, 24, "other", 1.0, "phrase")
 NAME = ShortAnswer("Korea JoongAng Daily", 0, 20, "other", 6.0, "name")
@@ -28,19 +28,25 @@ def test_name_core_counts_as_a_name():
     assert dict(zip(FEATURES, short_features([core])))["source_name"] == 1.0
 
 
-def test_the_shipped_model_loads_with_its_threshold_and_reads_the_score():
-    model = ShortConfidence.load()
-    assert model.info["trained_by"] == "bench/short_confidence.py" and model.threshold == 0.5
-    assert MODEL_PATH.exists()
-    low, high = (model.probability(np.array(short_features([ShortAnswer("x", 0, 1, "other", s, "phrase")])))[0]
-                 for s in (0.5, 7.0))
-    assert 0.0 < low < 0.5 < high < 1.0  # more likely right with a higher extractor score, as on train
+def test_the_shipped_models_load_with_their_threshold_and_read_the_score():
+    models = load_models()
+    assert set(models) == set(KINDS) == {"other", "where"}
+    for kind, model in models.items():
+        assert model.info["trained_by"] == "bench/short_confidence.py" and model.info["kind"] == kind
+        assert model.threshold == 0.5 and model_path(kind).exists()
+        source = "phrase" if kind == "other" else "locative"
+        def p(score: float, rivals: int = 0) -> float:
+            found = [ShortAnswer("x", 0, 1, kind, score, source)] + [ShortAnswer("y", 2, 3, kind, score, source)] * rivals
+            return float(model.probability(np.array(short_features(found)))[0])
+
+        assert p(0.5) < p(3.0) < p(7.0) and p(7.0) > 0.5  # more likely right with a higher score, as on train
+        assert p(0.5, rivals=3) < 0.5  # a low score among tied rivals: a guess
 
 
 def test_a_guessed_phrase_is_withheld_by_the_shipped_model():
     """From the seed article: "What does North Korea keep testing?" reads the phrase after the question's words
     ("terus memberikan ancaman"), a guess the shipped model withholds."""
-    model = ShortConfidence.load()
+    model = load_models()["other"]
     testing = short_answers("What does North Korea keep testing?", "Bagi Korea Selatan dan Jepang, Korea Utara terus "
                             "memberikan ancaman dengan terus-menerus melakukan uji coba rudal balistik.")
     assert testing and testing[0].text == "terus memberikan ancaman" and not model.shown(testing)
