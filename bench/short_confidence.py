@@ -6,9 +6,10 @@ The whole pipeline (retrieval, sentence scorer, answerability) runs over the *tr
 versions, the hand-written news questions); for every answered question the shown short answer of its best
 sentence is compared with the gold (right: a gold answer inside it, or it inside a gold answer and at least half
 as long). A logistic model over the candidate's origin (a name, a phrase after the question's words, a
-parenthesis, ...), its extractor score and its lead over the runner-up is fitted by 5-fold cross-validation (grouped
-by question set), and its out-of-fold probabilities choose nothing: the threshold is fixed in advance (a short answer
-is shown when it is more likely right than wrong, P >= 0.5). Valid questions are only reported.
+parenthesis, ...), its extractor score and its lead over the runner-up is fitted on all train records; 5-fold
+out-of-fold probabilities report how it does on rows it never saw, and choose nothing: the threshold is fixed in
+advance (a short answer is shown when it is more likely right than wrong, P >= 0.5). Valid questions are only
+reported.
 
     python bench/short_confidence.py [--data ../shared/data] [--kind other|where|who|when|number] [--write]
 
@@ -49,7 +50,8 @@ def right(short: str, golds: list[str]) -> bool:
 
 
 def collect(name: str, qa, rows: list[dict]) -> list[dict]:
-    """One record per answered question with a what/which short answer candidate: its features and label."""
+    """One record per answered answerable question whose best sentence has a short answer candidate (of any type):
+    its features and label."""
     path = CACHE / f"{name}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
@@ -124,7 +126,7 @@ def main() -> None:
         by_source[r["source"]].append(r["right"])
     for s, v in sorted(by_source.items(), key=lambda kv: -len(kv[1])):
         print(f"  {s:10s} {len(v):5d} {np.mean(v):.3f}")
-    # 5-fold CV by question (out-of-fold probabilities for the train rows)
+    # 5-fold CV over the train records (out-of-fold probabilities for the train rows)
     rng = np.random.default_rng(0)
     folds = rng.integers(0, 5, len(recs))
     oof = np.zeros(len(recs))

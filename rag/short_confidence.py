@@ -7,19 +7,22 @@ stated before a right quote misleads. The extractor's scores rank one sentence's
 across questions (rag/extraction.py), so a small logistic model per answer type over the candidate's origin, its
 score and its lead over the runner-up turns them into a probability (weights in rag/short_confidence_<type>.json,
 trained by bench/short_confidence.py). Below the threshold the answer leads with its quote instead. Models ship for
-what/which ("other") and where questions; who, when and how-many short answers are right more often, and
-withholding them measured no better on train (bench/RESULTS.md).
+what/which ("other") and where questions; who, when and how-many short answers are right more often, and a model
+for them withheld about as many right ones as wrong ones on some train or valid set (bench/RESULTS.md).
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .extraction import ShortAnswer
 from .ranking import LinearRanker
+
+if TYPE_CHECKING:  # the extractor loads its lexicon and country names: import it where answers are built
+    from .extraction import ShortAnswer
 
 KINDS = ("other", "where")
 
