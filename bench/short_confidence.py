@@ -11,7 +11,9 @@ out-of-fold probabilities report how it does on rows it never saw, and choose no
 advance (a short answer is shown when it is more likely right than wrong, P >= 0.5). Valid questions are only
 reported.
 
-    python bench/short_confidence.py [--data ../shared/data] [--kind other|where|who|when|number] [--write]
+    python bench/short_confidence.py [--data ../shared/data] [--kind other|where|who|when|number] [--languages id,en]
+                                     [--write]
+    # shipped: --kind other --write; --kind where --write; --kind who --languages id --write
 
 (--write stores the model of --kind; models ship for the types in rag.short_confidence.KINDS. Whole-pipeline
 records are cached in /work/cache/short_confidence: delete it after any change to retrieval, scorer or extractor.)
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from answer_data import news_question_sets, open_index, open_news_index, question_sets  # noqa: E402
 
 from rag.extraction import asks_definition, asks_purpose, asks_why_or_how, short_answers  # noqa: E402
+from rag.query import detect_language  # noqa: E402
 from rag.short_confidence import FEATURES, KINDS, ShortConfidence, model_path, short_features  # noqa: E402
 
 CACHE = Path("/work/cache/short_confidence")
@@ -101,6 +104,7 @@ def main() -> None:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--languages", default="id,en", help="question languages fitted and judged (who: id)")
     ap.add_argument("--kind", default="other", help="the answer type judged: other (what/which), where, who, when, "
                     "number; --write only for the shipped ones (rag.short_confidence.KINDS)")
     args = ap.parse_args()
@@ -115,8 +119,11 @@ def main() -> None:
     valid = {name: collect(name, qa, rows) for name, qa, rows in (
         ("facqa_valid", facqa, qs["facqa_valid"][1]), ("facqa_valid_en", facqa, qs["facqa_valid_en"][1]),
         ("news_valid", news_qa, news["newsqa_valid"]))}
-    train = {k: [r for r in v if r["kind"] == args.kind] for k, v in train.items()}
-    valid = {k: [r for r in v if r["kind"] == args.kind] for k, v in valid.items()}
+    languages = args.languages.split(",")
+    train = {k: [r for r in v if r["kind"] == args.kind and detect_language(r["question"]) in languages]
+             for k, v in train.items()}
+    valid = {k: [r for r in v if r["kind"] == args.kind and detect_language(r["question"]) in languages]
+             for k, v in valid.items()}
     recs = [r for v in train.values() for r in v]
     x = np.array([r["x"] for r in recs])
     y = np.array([r["right"] for r in recs], dtype=int)
@@ -140,7 +147,8 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     start = 0
     for name, v in train.items():
-        table(f"{name} (OOF)", v, oof[start:start + len(v)], args.threshold)
+        if v:
+            table(f"{name} (OOF)", v, oof[start:start + len(v)], args.threshold)
         start += len(v)
     for name, v in valid.items():
         if v:
@@ -150,7 +158,7 @@ def main() -> None:
         if args.kind not in KINDS:
             sys.exit(f"no {args.kind} model ships (rag.short_confidence.KINDS); measured only")
         model.info = {"trained_by": "bench/short_confidence.py", "kind": args.kind, "threshold": args.threshold,
-                      "rows": len(recs), "date": time.strftime("%Y-%m-%d")}
+                      "languages": languages, "rows": len(recs), "date": time.strftime("%Y-%m-%d")}
         model.save(model_path(args.kind))
         print(f"wrote {model_path(args.kind).relative_to(ROOT)}")
 

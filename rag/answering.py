@@ -542,8 +542,8 @@ class Answerer:
             # held the gold on FacQA train 27 of 75 times, English 1 of 10, news train 3 of 34 (session 27)
             return None, None
         if short is not None and (model := self.short_confidence.get(short.kind)) is not None \
-                and not model.shown(found):
-            # "What does North Korea keep testing?" -> "terus memberikan ancaman": a what/which (or where) guess more
+                and ev.language in model.languages and not model.shown(found):
+            # "What does North Korea keep testing?" -> "terus memberikan ancaman": a what/which (where, who) guess more
             # likely wrong than right (rag/short_confidence.py); the quote it came from is the answer
             return None, short
         return short, short

@@ -1,4 +1,4 @@
-"""How likely a what/which or where short answer is right, so a likely-wrong one is not the answer's headline.
+"""How likely a what/which, where or who short answer is right, so a likely-wrong one is not the answer's headline.
 
 Why: the extractor always returns its best candidate, and for what/which questions that is often a guess. On
 FacQA and news *train* (whole pipeline, session 31) a "phrase" candidate (the words after the question's own) held
@@ -7,8 +7,9 @@ stated before a right quote misleads. The extractor's scores rank one sentence's
 across questions (rag/extraction.py), so a small logistic model per answer type over the candidate's origin, its
 score and its lead over the runner-up turns them into a probability (weights in rag/short_confidence_<type>.json,
 trained by bench/short_confidence.py). Below the threshold the answer leads with its quote instead. Models ship for
-what/which ("other") and where questions; who, when and how-many short answers are right more often, and a model
-for them withheld about as many right ones as wrong ones on some train or valid set (bench/RESULTS.md).
+what/which ("other") and where questions, and for Indonesian who questions (fitted on English ones too, it withheld
+more right English names than wrong ones); when and how-many short answers are right more often, and a model for
+them withheld about as many right ones as wrong ones (bench/RESULTS.md).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from .ranking import LinearRanker
 if TYPE_CHECKING:  # the extractor loads its lexicon and country names: import it where answers are built
     from .extraction import ShortAnswer
 
-KINDS = ("other", "where")
+KINDS = ("other", "where", "who")
 
 _SOURCES = ("name", "name_part", "name_pair", "paren", "phrase", "object", "locative")
 FEATURES = tuple(f"source_{s}" for s in _SOURCES) + ("score", "margin", "log_candidates", "off_category")
@@ -57,6 +58,11 @@ class ShortConfidence(LinearRanker):
     @property
     def threshold(self) -> float:
         return float(self.info.get("threshold", 0.5))
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """The question languages it was fitted on and judges ("id", "en")."""
+        return frozenset(self.info.get("languages", ("id", "en")))
 
     def shown(self, found: Sequence[ShortAnswer]) -> bool:
         """Should the best of `found` lead the answer?"""

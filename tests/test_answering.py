@@ -412,3 +412,17 @@ def test_a_withheld_short_answer_still_raises_its_doubt(qa):
     ans = withholding.answer("Which North Korean officials accompanied Kim Jong-un at his meeting with the Russian "
                              "delegation?")
     assert ans.short_answer is None and not ans.refused and ans.tentative, ans.lead
+
+
+def test_a_short_answer_model_judges_only_the_languages_it_was_fitted_on(qa):
+    """The who model was fitted on Indonesian questions only (on English ones it withheld more right names than
+    wrong): an English who question keeps its short answer whatever it would say."""
+    from rag.short_confidence import FEATURES, ShortConfidence
+
+    n = len(FEATURES)
+    never = ShortConfidence(np.zeros(n), -5.0, np.zeros(n), np.ones(n), info={"languages": ["id"]})
+    withholding = Answerer(qa.retriever, qa.tokenizer, gate=constant_gate(0.9), short_confidence={"who": never})
+    indonesian = withholding.answer("Siapa yang memimpin delegasi Rusia?")
+    assert indonesian.short_answer is None and not indonesian.refused and "Krivoruchko" in indonesian.lead
+    english = withholding.answer("Who led the Russian delegation?")
+    assert english.short_answer is not None and "Krivoruchko" in english.short_answer, english.lead

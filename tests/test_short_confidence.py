@@ -1,4 +1,4 @@
-"""rag/short_confidence.py: the features of a short answer and the shipped models (what/which, where) that decide
+"""rag/short_confidence.py: the features of a short answer and the shipped models (what/which, where, who) that decide
 whether it leads the answer (their training and valid numbers: bench/short_confidence.py, bench/RESULTS.md)."""
 from __future__ import annotations
 
@@ -30,11 +30,12 @@ def test_name_core_counts_as_a_name():
 
 def test_the_shipped_models_load_with_their_threshold_and_read_the_score():
     models = load_models()
-    assert set(models) == set(KINDS) == {"other", "where"}
+    assert set(models) == set(KINDS) == {"other", "where", "who"}
+    assert models["who"].languages == {"id"} and models["other"].languages == models["where"].languages == {"id", "en"}
     for kind, model in models.items():
         assert model.info["trained_by"] == "bench/short_confidence.py" and model.info["kind"] == kind
         assert model.threshold == 0.5 and model_path(kind).exists()
-        source = "phrase" if kind == "other" else "locative"
+        source = {"other": "phrase", "where": "locative", "who": "name"}[kind]
         def p(score: float, rivals: int = 0) -> float:
             found = [ShortAnswer("x", 0, 1, kind, score, source)] + [ShortAnswer("y", 2, 3, kind, score, source)] * rivals
             return float(model.probability(np.array(short_features(found)))[0])
