@@ -66,3 +66,5 @@ def test_answer_metrics_count_refusals_leads_and_confident_wrong_answers():
     assert math.isclose(r["refusal_precision"], 1 / 2) and math.isclose(r["refusal_recall"], 1 / 3)
     assert math.isclose(r["tentative_answerable"], 1 / 3) and math.isclose(r["stated_unanswerable"], 1 / 3)
     assert math.isnan(r["verified"])  # no generated answers
+    # of the 2 answered answerable questions, 1 is led by a short answer, and it holds the gold
+    assert math.isclose(r["short_shown"], 1 / 2) and math.isclose(r["short_right"], 1.0)
