@@ -335,7 +335,7 @@ class _Question:
     kind: str
     terms: frozenset[str]  # content words, lower case
     stems: frozenset[str]
-    focus: str  # "person", "place", "date", "year", "number", "name", "expansion", "acronym", "phrase"
+    focus: str  # "person", "place", "date", "year", "number", "ordinal", "name", "expansion", "acronym", "phrase"
     head: str  # the noun the question word attaches to ("universitas" in "Universitas apakah ...")
     unit: str  # the unit a "berapa" question names ("persen" in "Berapa persen ...")
     acronyms: tuple[str, ...]
@@ -358,6 +358,10 @@ country city province island region district village continent place town kelura
 _DATE_Q = re.compile(r"\b(tanggal|tgl|tahun|bulan|hari|year|date|month|day)\s+(berapa\w*|apa\w*|mana\w*|what)\b"
                      r"|\b(what|which)\s+(year|date|month|day)\b", re.IGNORECASE)
 _WHO_WORD = re.compile(r"\b(siapa\w*)\b|\b(who|whom|whose)\b", re.IGNORECASE)
+# "keberapa", "ke berapa", "urutan keberapakah": the answer is an ordinal ("pertama", "ke-82")
+_ORDINAL_Q = re.compile(r"\bke-?\s?berapa\w*", re.IGNORECASE)
+_ORDINAL_WORDS = frozenset("""pertama kedua ketiga keempat kelima keenam ketujuh kedelapan kesembilan kesepuluh
+    kesebelas keseratus terakhir""".split())
 
 
 def question_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
@@ -382,7 +386,8 @@ _TIME_OR_DURATION_Q = re.compile(r"\b(?:jam|pukul|lama\w*|what\s+time|how\s+long
 
 def asks_count(question: str) -> bool:
     """A how-many / how-much question whose answer is a stated quantity (not a time of day or a duration)."""
-    return question_focus(question)[0] == "number" and not _TIME_OR_DURATION_Q.search(question)
+    kind, focus = question_focus(question)
+    return kind == "number" and focus != "ordinal" and not _TIME_OR_DURATION_Q.search(question)
 
 
 # A stated quantity: a digit, a number word or its "ke-" form ("keempat anaknya", "kedua negara"), a "se-" unit
@@ -526,6 +531,8 @@ def _kind_and_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
                 r"\b(berapa\w*|how many)\s+(tahun|bulan|hari|years|months|days)\b", question, re.IGNORECASE):
             kind = "when"
     low = question.lower()
+    if qtype is None and _ORDINAL_Q.search(question):
+        return "number", "ordinal"  # "pejabat ... keberapa", "Pada menit keberapa ...": a place in an order
     focus = {"who": "person", "where": "place", "when": "date", "number": "number"}.get(kind, "phrase")
     if kind == "when" and re.search(r"\b(tahun|year)\b", low):
         focus = "year"
@@ -1032,6 +1039,12 @@ def _number_candidates(toks: list[_Tok], date_toks: set[int], q: _Question) -> l
     return out
 
 
+def _ordinal_candidates(toks: list[_Tok]) -> list[_Cand]:
+    """The ordinals of a sentence: "pertama", "kedelapan", "ke-82"."""
+    return [_Cand(i, i + 1, "ordinal", {"is_ordinal": 1.0}) for i, t in enumerate(toks)
+            if t.low in _ORDINAL_WORDS or re.fullmatch(r"ke-\d+", t.low)]
+
+
 def _unit_class(unit: Sequence[_Tok], money: bool) -> str | None:
     """The class of a number's unit tokens ("km" -> length, "kilometer persegi" -> area, "Rp" before it -> money)."""
     if money:
@@ -1478,7 +1491,10 @@ def candidates(question: str, sentence: str, context: str = "", reference_date: 
     elif kind == "when":
         cands += date_cands
     elif kind == "number":
-        cands += _number_candidates(toks, date_toks, q)
+        # a "keberapa" question: the sentence's ordinals ("kedelapan", not the age "75" beside it); without one, a
+        # number ("urutan 110")
+        ordinals = _ordinal_candidates(toks) if q.focus == "ordinal" else []
+        cands += ordinals or _number_candidates(toks, date_toks, q)
     else:
         if q.focus in ("place", "name", "expansion", "phrase", "verb"):
             cands += _name_candidates(toks, matched, q, places=q.focus == "place")

@@ -539,3 +539,20 @@ def test_past_for_future():
     assert future is not None and future.text == "bulan lalu"
     assert extraction.past_for_future("Kapan Putin akan mengunjungi Korea Utara?", future)
     assert not extraction.past_for_future("Kapan Putin mengunjungi Korea Utara?", future)  # a past visit: fine
+
+
+def test_a_keberapa_question_asks_for_an_ordinal():
+    """"keberapa" / "ke berapa" asks for a place in an order: the sentence's ordinal ("kedelapan", not the age
+    "75" beside it; "ke-82"), else a number ("urutan 110"); never a name. Not a how-many question: no count guard."""
+    question = "Termasuk orang Inggris yang menerima Nobel untuk sastra ke berapakah, Harold Pinter?"
+    sentence = "Pemenangnya adalah Harold Pinter (75), yang menjadi orang Inggris kedelapan yang memperoleh Nobel."
+    assert extraction.question_focus(question) == ("number", "ordinal") and not extraction.asks_count(question)
+    assert check(extract_short_answer(question, sentence), sentence, "number").text == "kedelapan"
+    seed = "Krivoruchko menjadi pejabat tinggi militer Rusia pertama yang mengunjungi Korea Utara, setelah Putin."
+    assert extract_short_answer("Krivoruchko pejabat tinggi militer Rusia keberapa yang mengunjungi Korea Utara?",
+                                seed).text == "pertama"
+    assert extract_short_answer("Pada menit keberapa PSS menyamakan skor?",
+                                "PSS menyamakan kedudukan pada menit ke-82 lewat sundulan Arie.").text == "ke-82"
+    assert extract_short_answer("Berada pada urutan keberapakah Indonesia dalam Indeks Pembangunan Manusia?",
+                                "Indonesia berada di urutan 110 dari 177 negara.").text == "110"
+    assert extraction.question_focus("Berapa orang yang tewas?") == ("number", "number")
