@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from answer_data import news_question_sets, open_index, open_news_index, question_sets  # noqa: E402
 
-from rag.extraction import asks_definition, asks_purpose, asks_why_or_how, short_answers  # noqa: E402
+from rag.extraction import short_answers  # noqa: E402
 from rag.query import detect_language  # noqa: E402
 from rag.short_confidence import FEATURES, KINDS, ShortConfidence, model_path, short_features  # noqa: E402
 
@@ -69,11 +69,11 @@ def collect(name: str, qa, rows: list[dict]) -> list[dict]:
         if not ev.hits or not ev.decision.answerable:
             continue
         best = answerer._quotes(ev.sentences)[0]
-        if asks_why_or_how(q["question"]) or asks_purpose(q["question"]) or asks_definition(q["question"]):
-            continue  # the answer leads with its quote (Answerer._short_answer)
-        found = short_answers(q["question"], best.text, best.context, best.hit.date, glossary=ev.language != "id")
-        if not found or (found[0].off_category and found[0].source == "phrase"):
+        # the candidate the answer would weigh (None: why/purpose/definition questions, off-category phrases) ...
+        if answerer._short_answer(ev, best)[1] is None:
             continue
+        # ... and its runner-ups (the same memoised call)
+        found = short_answers(q["question"], best.text, best.context, best.hit.date, glossary=ev.language != "id")
         out.append({"question": q["question"], "golds": golds, "short": found[0].text, "kind": found[0].kind,
                     "source": found[0].source, "x": short_features(found), "right": right(found[0].text, golds)})
     CACHE.mkdir(parents=True, exist_ok=True)
