@@ -75,7 +75,9 @@ def collect(name: str, qa, rows: list[dict]) -> list[dict]:
         # ... and its runner-ups (the same memoised call)
         found = short_answers(q["question"], best.text, best.context, best.hit.date, glossary=ev.language != "id")
         out.append({"question": q["question"], "golds": golds, "short": found[0].text, "kind": found[0].kind,
-                    "source": found[0].source, "x": short_features(found), "right": right(found[0].text, golds)})
+                    "source": found[0].source, "x": short_features(found), "right": right(found[0].text, golds),
+                    "quote_right": any(" ".join(g.lower().split()) in " ".join(best.text.lower().split())
+                                       for g in golds if g.strip())})
     CACHE.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(out))
     print(f"{name}: {len(out)} short answers from {len(rows)} questions, {time.perf_counter() - t0:.0f} s",
@@ -127,12 +129,13 @@ def main() -> None:
     recs = [r for v in train.values() for r in v]
     x = np.array([r["x"] for r in recs])
     y = np.array([r["right"] for r in recs], dtype=int)
-    print(f"origin of the {args.kind} short answers on train (count, share right):")
+    print(f"origin of the {args.kind} short answers on train (count, share right, share whose quoted sentence holds "
+          "a gold answer):")
     by_source = collections.defaultdict(list)
     for r in recs:
-        by_source[r["source"]].append(r["right"])
+        by_source[r["source"]].append((r["right"], r["quote_right"]))
     for s, v in sorted(by_source.items(), key=lambda kv: -len(kv[1])):
-        print(f"  {s:10s} {len(v):5d} {np.mean(v):.3f}")
+        print(f"  {s:10s} {len(v):5d} {np.mean([a for a, _ in v]):.3f} {np.mean([b for _, b in v]):.3f}")
     # 5-fold CV over the train records (out-of-fold probabilities for the train rows)
     rng = np.random.default_rng(0)
     folds = rng.integers(0, 5, len(recs))

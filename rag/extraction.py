@@ -523,6 +523,8 @@ def _kind_and_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
     """Kind and focus from the question words alone (the head noun may still turn "other" into a place)."""
     kind = qtype
     if kind is None:
+        if _ORDINAL_Q.search(question):
+            return "number", "ordinal"  # "pejabat ... keberapa", "Pada menit keberapa ...": a place in an order
         kind = answer_type(question)
         if kind == "who" and not any(m.group(1) or m.group(2).islower() or m.group(2).istitle()
                                      for m in _WHO_WORD.finditer(question)):
@@ -531,8 +533,6 @@ def _kind_and_focus(question: str, qtype: str | None = None) -> tuple[str, str]:
                 r"\b(berapa\w*|how many)\s+(tahun|bulan|hari|years|months|days)\b", question, re.IGNORECASE):
             kind = "when"
     low = question.lower()
-    if qtype is None and _ORDINAL_Q.search(question):
-        return "number", "ordinal"  # "pejabat ... keberapa", "Pada menit keberapa ...": a place in an order
     focus = {"who": "person", "where": "place", "when": "date", "number": "number"}.get(kind, "phrase")
     if kind == "when" and re.search(r"\b(tahun|year)\b", low):
         focus = "year"
